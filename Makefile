@@ -1,0 +1,81 @@
+# atlas-admin: build, test, demo.
+#   make            build the C core for Lua 5.4 and LuaJIT, and the local Atlas server
+#   make deps       install the Debian packages this needs (idempotent)
+#   make demo       run examples/demo.lua against the local Atlas server
+#   make check      lint + the busted suite under Lua 5.4 and LuaJIT (last line: N passed, N failed)
+#   make install    install the module (PREFIX, LIBDIR, LUADIR)
+# Every variable is overridable: make CC=clang CFLAGS=-O0 ...
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes
+LIBFLAG ?= -shared
+PKG_CONFIG ?= pkg-config
+LUA_INCDIR ?= /usr/include/lua5.4
+LUAJIT_INCDIR ?= /usr/include/luajit-2.1
+CURL_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcurl)
+CURL_LIBS ?= $(shell $(PKG_CONFIG) --libs libcurl)
+BUILD ?= build
+PREFIX ?= /usr/local
+LUA_VERSION ?= 5.4
+LIBDIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
+LUADIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
+
+# The module never links liblua: the host (lua5.4, luajit, nginx) provides it.
+MODULE_CFLAGS = -fPIC -fvisibility=hidden $(WARNINGS) $(CURL_CFLAGS)
+SOURCES = $(wildcard src/*.c)
+HEADERS = $(wildcard src/*.h)
+LUA_SOURCES = $(shell find lua -name '*.lua')
+
+CORE54 = $(BUILD)/lua54/atlas_admin/core.so
+COREJIT = $(BUILD)/luajit/atlas_admin/core.so
+SERVER = $(BUILD)/atlas-local-server
+
+.PHONY: all core server deps demo check test lint clean install bench asan valgrind
+
+all: core $(if $(wildcard server/Makefile),server)
+
+core: $(CORE54) $(COREJIT)
+
+$(CORE54): $(SOURCES) $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(MODULE_CFLAGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $(SOURCES) $(CURL_LIBS)
+
+$(COREJIT): $(SOURCES) $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(MODULE_CFLAGS) -I$(LUAJIT_INCDIR) $(LIBFLAG) -o $@ $(SOURCES) $(CURL_LIBS)
+
+server:
+	$(MAKE) -C server BUILD=$(abspath $(BUILD))
+
+deps:
+	bash scripts/deps.sh
+
+demo: deps all
+	bash scripts/demo.sh
+
+check: deps all
+	bash scripts/check.sh
+
+test: all
+	bash scripts/check.sh
+
+lint:
+	luacheck --no-color -q lua spec examples
+
+bench: deps all
+	bash bench/run.sh
+
+asan: deps
+	bash scripts/sanitize.sh asan
+
+valgrind: deps all
+	bash scripts/sanitize.sh valgrind
+
+install: $(CORE54)
+	install -d $(DESTDIR)$(LIBDIR)/atlas_admin $(DESTDIR)$(LUADIR)/atlas_admin
+	install -m 755 $(CORE54) $(DESTDIR)$(LIBDIR)/atlas_admin/core.so
+	install -m 644 lua/atlas_admin/*.lua $(DESTDIR)$(LUADIR)/atlas_admin/
+
+clean:
+	rm -rf $(BUILD)

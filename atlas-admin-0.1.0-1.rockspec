@@ -1,0 +1,49 @@
+rockspec_format = "3.0"
+package = "atlas-admin"
+version = "0.1.0-1"
+source = {
+  url = "git+https://example.invalid/atlas-admin.git",
+  tag = "v0.1.0",
+}
+description = {
+  summary = "MongoDB Atlas Administration API client for Lua: project invitations",
+  detailed = [[
+A Lua module with a C core (libcurl) for the Atlas Administration API's
+project-invitation calls: HTTP Digest with API keys and bearer tokens,
+validation before any I/O, one round trip per call.]],
+  license = "MIT",
+  labels = { "mongodb", "atlas", "api", "libcurl" },
+}
+-- lua-cjson comes from Debian's lua-cjson package here; build with
+-- `luarocks make --deps-mode=none` when it is not installed as a rock.
+dependencies = {
+  "lua >= 5.1",
+  "lua-cjson >= 2.1",
+}
+external_dependencies = {
+  -- Debian's curl headers live under the multiarch include dir: pass
+  -- CURL_INCDIR=/usr/include/x86_64-linux-gnu when luarocks cannot find them.
+  CURL = { library = "curl" },
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["atlas_admin.core"] = {
+      sources = { "src/buffer.c", "src/core.c", "src/credential.c", "src/schema.c", "src/transport.c" },
+      libraries = { "curl" },
+      incdirs = { "$(CURL_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)" },
+      defines = {},
+    },
+    ["atlas_admin"] = "lua/atlas_admin/init.lua",
+    ["atlas_admin.client"] = "lua/atlas_admin/client.lua",
+    ["atlas_admin.env"] = "lua/atlas_admin/env.lua",
+    ["atlas_admin.errors"] = "lua/atlas_admin/errors.lua",
+    ["atlas_admin.operations"] = "lua/atlas_admin/operations.lua",
+    ["atlas_admin.options"] = "lua/atlas_admin/options.lua",
+    ["atlas_admin.request"] = "lua/atlas_admin/request.lua",
+    ["atlas_admin.response"] = "lua/atlas_admin/response.lua",
+    ["atlas_admin.token"] = "lua/atlas_admin/token.lua",
+    ["atlas_admin.warnings"] = "lua/atlas_admin/warnings.lua",
+  },
+}

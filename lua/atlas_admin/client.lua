@@ -1,0 +1,155 @@
+-- The client: holds one transport (one libcurl handle), the settings and a
+-- private JSON instance, and runs each call as a pipeline of plain steps:
+--   prepare (validate + build, no I/O) -> execute (send) -> parse.
+local cjson_safe = require "cjson.safe"
+local core = require "atlas_admin.core"
+local errors = require "atlas_admin.errors"
+local operations = require "atlas_admin.operations"
+local request = require "atlas_admin.request"
+local response = require "atlas_admin.response"
+local token = require "atlas_admin.token"
+local warnings = require "atlas_admin.warnings"
+
+local VERSION = "0.1.0"
+
+local Client = {}
+Client.__index = Client
+
+local M = { VERSION = VERSION, Client = Client }
+
+-- Misuse (wrong self, closed client) raises: it is a bug in the caller's
+-- code, not a runtime condition to handle.
+local function check_self(self, method)
+  if getmetatable(self) ~= Client then
+    error("atlas-admin: call it as client:" .. method .. "(...), with a colon", 3)
+  end
+  if self._closed then
+    error("atlas-admin: client:" .. method .. "() called on a closed client", 3)
+  end
+end
+
+-- settings: the output of options.client()
+function M.new(settings)
+  local json = cjson_safe.new()
+  json.decode_max_depth(64) -- Atlas objects are shallow; a deep body is hostile
+  settings.json = json
+  local ua = "atlas-admin-lua/" .. VERSION .. " libcurl/" .. core.libcurl_version
+  if settings.user_agent_suffix then ua = ua .. " " .. settings.user_agent_suffix end
+  local transport = core.transport({
+    timeout = settings.timeout,
+    connect_timeout = settings.connect_timeout,
+    ca_file = settings.ca_file,
+    max_response_bytes = settings.max_response_bytes,
+    user_agent = ua,
+  }, settings.auth)
+  return setmetatable({
+    _settings = settings,
+    _transport = transport,
+    _json = json,
+    _closed = false,
+    _tokens = settings.auth_kind == "service_account" and token.new(settings, transport, json) or nil,
+  }, Client)
+end
+
+-- Builds the request for an operation without sending it.
+function Client:_prepare(name, args, body, call_opts)
+  local op = operations[name]
+  local flags, err = require("atlas_admin.options").call(call_opts, name)
+  if not flags then return nil, err end
+  return request.prepare(name, op, self._settings, args, body, flags)
+end
+
+-- The bearer credential for the next request: nil for digest (libcurl
+-- answers the challenge), the fixed token, or the service account's cached
+-- token.  Returns true, bearer, was_cached | false, err.
+function Client:_authorization()
+  local s = self._settings
+  if s.auth_kind == "bearer" then return true, s.auth, false end
+  if self._tokens then
+    local bearer, cached = self._tokens:get()
+    if not bearer then return false, cached end
+    return true, bearer, cached
+  end
+  return true, nil, false
+end
+
+-- Sends a prepared request and classifies the answer.  The one place that
+-- does I/O; a retry policy will wrap this.  A 401 on a service-account
+-- token that was cached before this call means it expired or was revoked
+-- early: fetch one new token and resend once.
+function Client:_execute(prepared)
+  local s = self._settings
+  local ok, bearer, cached = self:_authorization()
+  if not ok then return nil, bearer end
+  local status, headers, body = self._transport:send(prepared.method, prepared.url, prepared.headers,
+    prepared.body, bearer)
+  if status == 401 and self._tokens and cached then
+    self._tokens:invalidate()
+    local err
+    bearer, err = self._tokens:get()
+    if not bearer then return nil, err end
+    status, headers, body = self._transport:send(prepared.method, prepared.url, prepared.headers,
+      prepared.body, bearer)
+  end
+  if not status then return nil, errors.transport(headers, body, prepared) end
+  warnings.check(s.on_warning, prepared, headers)
+  return response.parse(prepared, status, headers, body, self._json, s.auth_kind)
+end
+
+function Client:_call(name, args, body, call_opts)
+  local prepared, err = self:_prepare(name, args, body, call_opts)
+  if not prepared then return nil, err end
+  return self:_execute(prepared)
+end
+
+--- Updates a pending invitation, named by the invited user's email.
+-- PATCH /groups/{groupId}/invites with { roles = {...}, username = "..." }.
+-- Roles are replaced, not merged.
+function Client:update_invitation(group_id, body, opts)
+  check_self(self, "update_invitation")
+  return self:_call("update_invitation", { group_id }, body, opts)
+end
+
+--- Updates a pending invitation, named by its id.
+-- PATCH /groups/{groupId}/invites/{invitationId} with { roles = {...} }.
+function Client:update_invitation_by_id(group_id, invitation_id, body, opts)
+  check_self(self, "update_invitation_by_id")
+  return self:_call("update_invitation_by_id", { group_id, invitation_id }, body, opts)
+end
+
+--- Revokes the service account's current token (POST /api/oauth/revoke).
+-- Returns true (also when no token is held) or nil, err.
+function Client:revoke_token()
+  check_self(self, "revoke_token")
+  if not self._tokens then return true end
+  return self._tokens:revoke()
+end
+
+--- Releases the connection and the libcurl handle.  Idempotent.
+-- close{ revoke = true } first revokes a service account's token; the
+-- client is closed even when revoking fails (the error is returned).
+function Client:close(opts)
+  if getmetatable(self) ~= Client then error("atlas-admin: call it as client:close()", 2) end
+  if self._closed then return true end
+  local ok, err = true, nil
+  if type(opts) == "table" and opts.revoke and self._tokens then
+    ok, err = self._tokens:revoke()
+  end
+  self._closed = true
+  self._transport:close()
+  if not ok then return nil, err end
+  return true
+end
+
+function Client:is_closed()
+  if getmetatable(self) ~= Client then error("atlas-admin: call it as client:is_closed()", 2) end
+  return self._closed
+end
+
+function Client:__tostring()
+  local s = self._settings
+  return string.format("atlas.client(%s, api %s, %s%s)", s.base_url, s.api_version,
+    tostring(s.auth), self._closed and ", closed" or "")
+end
+
+return M

@@ -1,0 +1,183 @@
+-- Checks client options and per-call options.  Returns the normalised
+-- settings, or nil, err (kind "validation") naming the option and the fix.
+local core = require "atlas_admin.core"
+local errors = require "atlas_admin.errors"
+
+local M = {}
+
+M.DEFAULTS = {
+  base_url = "https://cloud.mongodb.com",
+  api_version = "2023-01-01",
+  timeout = 30,
+  connect_timeout = 10,
+  max_response_bytes = 8 * 1024 * 1024,
+}
+
+local function bad(field, message)
+  return nil, errors.validation(field, message, "client")
+end
+
+local function check_base_url(v)
+  if type(v) ~= "string" then return bad("base_url", "base_url must be a string like \"https://cloud.mongodb.com\"") end
+  local scheme, rest = v:match("^(%a[%w+.-]*)://(.*)$")
+  if not scheme or (scheme:lower() ~= "https" and scheme:lower() ~= "http") then
+    return bad("base_url", "base_url must start with https:// (or http:// for a local server)")
+  end
+  local authority = rest:match("^([^/?#]*)")
+  if authority == "" then return bad("base_url", "base_url has no host") end
+  if authority:find("@", 1, true) then
+    return bad("base_url", "base_url must not carry credentials (user:password@); pass them with auth")
+  end
+  if rest:find("[?#%s%c]") then
+    return bad("base_url", "base_url must be a plain URL without query, fragment or spaces")
+  end
+  return (v:gsub("/+$", ""))
+end
+
+local function check_api_version(v)
+  if v == "v1.0" then return v end
+  if type(v) == "string" and (v:match("^%d%d%d%d%-%d%d%-%d%d$") or v:match("^%d%d%d%d%-%d%d%-%d%d%.upcoming$")) then
+    return v
+  end
+  return bad("api_version", "api_version must be a version date like \"2023-01-01\" (the default) or \"v1.0\"")
+end
+
+local function positive(field, v, min)
+  if type(v) ~= "number" or v ~= v or v < (min or 0) or v == math.huge or (not min and v <= 0) then
+    return bad(field, field .. " must be a positive number" .. (min and (" of at least " .. min) or "")
+      .. (field:find("timeout") and " (seconds)" or ""))
+  end
+  return v
+end
+
+local function check_extra_roles(v)
+  if type(v) ~= "table" then
+    return bad("extra_roles", "extra_roles must be a list of role names, e.g. { \"GROUP_REPLICA_SET_MANAGER\" }")
+  end
+  local set, n = {}, 0
+  for k in pairs(v) do
+    if type(k) ~= "number" then return bad("extra_roles", "extra_roles must be a list, not a table with named keys") end
+    n = n + 1
+  end
+  for i = 1, n do
+    local role = v[i]
+    if type(role) ~= "string" or not role:match("^[A-Z][A-Z0-9_]*$") then
+      return bad("extra_roles[" .. i .. "]", "extra_roles[" .. i .. "] must be an upper-case role name like GROUP_REPLICA_SET_MANAGER")
+    end
+    set[role] = true
+  end
+  return set
+end
+
+local CLIENT_KEYS = {
+  auth = true, base_url = true, api_version = true, timeout = true, connect_timeout = true,
+  ca_file = true, envelope = true, pretty = true, extra_roles = true, on_warning = true,
+  max_response_bytes = true, user_agent = true, token_refresh_margin = true, token_store = true, clock = true,
+}
+
+local function unknown_key(t, known, what)
+  for k in pairs(t) do
+    if not known[k] then
+      local names = {}
+      for name in pairs(known) do names[#names + 1] = name end
+      table.sort(names)
+      return tostring(k), "unknown " .. what .. " " .. string.format("%q", tostring(k))
+        .. "; known ones are " .. table.concat(names, ", ")
+    end
+  end
+end
+
+-- Returns settings { auth, auth_kind, base_url, api_version, timeout, ... }.
+function M.client(opts)
+  if type(opts) ~= "table" then
+    return bad("options", "atlas.client takes a table of options, e.g. atlas.client{ auth = atlas.digest(public, private) }")
+  end
+  local field, message = unknown_key(opts, CLIENT_KEYS, "client option")
+  if field then return bad(field, message) end
+
+  local s = {}
+  s.auth_kind = core.credential_kind(opts.auth)
+  if not s.auth_kind then
+    return bad("auth", "auth is required: atlas.digest(public_key, private_key), atlas.bearer(token) "
+      .. "or atlas.service_account(client_id, client_secret)" .. (opts.auth == nil
+        and " (those return nil, err when a key is missing, e.g. an unset environment variable: check err)"
+        or " (got a " .. type(opts.auth) .. ")"))
+  end
+  s.auth = opts.auth
+
+  local err
+  s.base_url, err = check_base_url(opts.base_url == nil and M.DEFAULTS.base_url or opts.base_url)
+  if not s.base_url then return nil, err end
+  s.api_version, err = check_api_version(opts.api_version == nil and M.DEFAULTS.api_version or opts.api_version)
+  if not s.api_version then return nil, err end
+  for _, f in ipairs { "timeout", "connect_timeout" } do
+    s[f], err = positive(f, opts[f] == nil and M.DEFAULTS[f] or opts[f])
+    if not s[f] then return nil, err end
+  end
+  s.max_response_bytes, err = positive("max_response_bytes",
+    opts.max_response_bytes == nil and M.DEFAULTS.max_response_bytes or opts.max_response_bytes, 1024)
+  if not s.max_response_bytes then return nil, err end
+
+  for _, f in ipairs { "envelope", "pretty" } do
+    if opts[f] ~= nil and type(opts[f]) ~= "boolean" then return bad(f, f .. " must be true or false") end
+    s[f] = opts[f] == true
+  end
+  if opts.ca_file ~= nil then
+    if type(opts.ca_file) ~= "string" then return bad("ca_file", "ca_file must be the path of a PEM file of trusted CAs") end
+    local f = io.open(opts.ca_file, "r")
+    if not f then return bad("ca_file", "ca_file " .. string.format("%q", opts.ca_file) .. " cannot be opened") end
+    f:close()
+    s.ca_file = opts.ca_file
+  end
+  if opts.extra_roles ~= nil then
+    s.extra_roles_set, err = check_extra_roles(opts.extra_roles)
+    if not s.extra_roles_set then return nil, err end
+  end
+  if opts.on_warning ~= nil and opts.on_warning ~= false and type(opts.on_warning) ~= "function" then
+    return bad("on_warning", "on_warning must be a function(message, info), or false to silence warnings")
+  end
+  s.on_warning = opts.on_warning
+  if opts.user_agent ~= nil and (type(opts.user_agent) ~= "string" or opts.user_agent:find("[%c]")) then
+    return bad("user_agent", "user_agent must be a string like \"my-tool/1.2\" (it is appended to ours)")
+  end
+  s.user_agent_suffix = opts.user_agent
+  if opts.token_refresh_margin ~= nil then
+    local m = opts.token_refresh_margin
+    if type(m) ~= "number" or m ~= m or m < 0 or m == math.huge then
+      return bad("token_refresh_margin", "token_refresh_margin must be a number of seconds >= 0")
+    end
+    s.token_refresh_margin = m
+  end
+  if opts.token_store ~= nil then
+    local ts = opts.token_store
+    if type(ts) ~= "table" or type(ts.load) ~= "function" or type(ts.save) ~= "function" then
+      return bad("token_store", "token_store must be a table { load = function() ... end, save = function(token) ... end }")
+    end
+    s.token_store = ts
+  end
+  if opts.clock ~= nil and type(opts.clock) ~= "function" then
+    return bad("clock", "clock must be a function returning the time in seconds (e.g. ngx.now)")
+  end
+  s.clock = opts.clock
+  return s
+end
+
+local CALL_KEYS = { envelope = true, pretty = true }
+
+-- Per-call options: nil or a table of boolean flags.
+function M.call(opts, operation)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    return nil, errors.validation("options", "call options must be a table like { envelope = true }", operation)
+  end
+  local field, message = unknown_key(opts, CALL_KEYS, "call option")
+  if field then return nil, errors.validation(field, message, operation) end
+  for k, v in pairs(opts) do
+    if type(v) ~= "boolean" then
+      return nil, errors.validation(k, k .. " must be true or false", operation)
+    end
+  end
+  return opts
+end
+
+return M

@@ -1,0 +1,62 @@
+-- Turns a transport answer (status, headers, raw body) into the call's
+-- result: `object, response` on success, `nil, err` otherwise.  Pure: no
+-- I/O, so it is the one place a retry policy will ask "success, retryable
+-- or final?" and the one place tests can feed recorded answers.
+local errors = require "atlas_admin.errors"
+
+local M = {}
+
+-- Hints for a 401, by credential kind: the usual causes, in order.
+local AUTH_HINTS = {
+  digest = "check the public/private API key pair, that this machine's IP address is on the key's "
+    .. "API access list, and that the key has the Project Owner role on this project",
+  bearer = "the access token may have expired (tokens live one hour) or lack the Project Owner role; "
+    .. "get a new token",
+  service_account = "check the client id and secret, that this machine's IP address is on the service "
+    .. "account's access list, and that it has the Project Owner role on this project",
+}
+M.AUTH_HINTS = AUTH_HINTS
+
+local function is_json(content_type)
+  if not content_type then return false end
+  local mt = content_type:lower():match("^%s*([^;%s]+)")
+  return mt == "application/json" or (mt ~= nil and mt:match("^application/[%w%.%-]*%+json$") ~= nil)
+end
+
+local function retry_after(headers)
+  local v = headers["retry-after"]
+  return v and tonumber(v:match("^%s*(%d+)%s*$")) or nil
+end
+
+-- status/headers/raw: from the transport.  prepared: the request.
+-- json: the client's cjson.safe instance.  auth_kind: the credential kind.
+function M.parse(prepared, status, headers, raw, json, auth_kind)
+  local response = { status = status, headers = headers, body = raw }
+  local content_type = headers["content-type"]
+  local decoded
+  if is_json(content_type) and raw ~= "" then
+    decoded = json.decode(raw) -- nil when malformed or truncated
+  end
+
+  -- envelope=true: {"status": N, "content": ...}; the HTTP status may be
+  -- 200 whatever happened, so the envelope's status decides.
+  local effective = status
+  if prepared.envelope and type(decoded) == "table" and type(decoded.status) == "number" then
+    response.envelope_status = decoded.status
+    effective = decoded.status
+    decoded = decoded.content
+  end
+
+  if effective >= 200 and effective < 300 then
+    if type(decoded) == "table" then return decoded, response end
+    return nil, errors.api("api", effective, nil, raw, content_type, prepared), response
+  end
+
+  local kind = effective == 401 and "auth" or "api"
+  local err = errors.api(kind, effective, type(decoded) == "table" and decoded or nil, raw,
+    content_type, prepared, kind == "auth" and AUTH_HINTS[auth_kind] or nil)
+  err.retry_after = retry_after(headers)
+  return nil, err, response
+end
+
+return M

@@ -1,0 +1,34 @@
+/* Credentials: API keys (digest), bearer tokens, service accounts.
+ * The secret lives only inside the userdata; Lua code cannot read it back. */
+#ifndef ATLAS_ADMIN_CREDENTIAL_H
+#define ATLAS_ADMIN_CREDENTIAL_H
+
+#include <stddef.h>
+#include <lua.h>
+
+#define CREDENTIAL_MT "atlas_admin.credential"
+
+typedef enum {
+  CREDENTIAL_DIGEST = 1,          /* public key + private key */
+  CREDENTIAL_BEARER,              /* a ready access token */
+  CREDENTIAL_SERVICE_ACCOUNT,     /* client id + client secret (OAuth) */
+} credential_kind_t;
+
+typedef struct {
+  credential_kind_t kind;
+  size_t id_len;      /* public key / client id; 0 for bearer */
+  size_t secret_len;  /* private key / token / client secret */
+  char data[];        /* id NUL secret NUL */
+} credential_t;
+
+static inline const char *credential_id(const credential_t *c) { return c->data; }
+static inline const char *credential_secret(const credential_t *c) {
+  return c->data + c->id_len + 1;
+}
+
+/* Returns the credential at idx, raising a type error if it is not one. */
+credential_t *credential_check(lua_State *L, int idx);
+const char *credential_kind_name(credential_kind_t kind);
+void credential_register(lua_State *L, int module_index);
+
+#endif
