@@ -33,7 +33,7 @@ SERVER = $(BUILD)/atlas-local-server
 
 .PHONY: all core server deps demo check test lint clean install bench asan valgrind
 
-all: core $(if $(wildcard server/Makefile),server)
+all: core server
 
 core: $(CORE54) $(COREJIT)
 

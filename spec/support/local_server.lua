@@ -1,0 +1,109 @@
+-- Starts and stops the local Atlas server for specs, and reads its
+-- statistics and control endpoints with the curl CLI (not the client under
+-- test, so the two check each other).
+--
+--   local srv = local_server.start{ nonce_ttl = 300, token_ttl = 3600, token_rate = 10, token_cap = 100 }
+--   srv.url  srv:stats()  srv:reset()  srv:expire_nonces()  srv:expire_tokens()
+--   srv:revoke_tokens()  srv:fault{ status = 500, body = "...", ... }  srv:stop()
+--
+-- The server runs with --watch-stdin on a pipe we hold: closing it (stop,
+-- or this process dying) stops the server.  Works on Lua 5.4 and LuaJIT.
+local cjson = require "cjson.safe"
+
+local M = {}
+
+local root = (debug.getinfo(1, "S").source:match("^@(.*)/spec/support/") or ".")
+if root:sub(1, 1) ~= "/" then root = (os.getenv("PWD") or ".") .. "/" .. root end
+M.root = root
+M.binary = root .. "/build/atlas-local-server"
+M.fixtures = root .. "/server/fixtures/default.json"
+
+M.credentials = {
+  public_key = "abcdefgh",
+  private_key = "0f4e1b2c-3d5a-4e6f-8a9b-0c1d2e3f4a5b",
+  viewonly_public_key = "viewonly",
+  viewonly_private_key = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+  client_id = "mdb_sa_id_6529e1d8c9f8f12c0e2a8f11",
+  client_secret = "mdb_sa_sk_q3v8x1z5c7b9n2m4k6j8h0g2f4d6s8a0",
+  group_id = "32b6e34b3d91647abb20e7b8",
+  other_group_id = "5f0e15e3d52a043fed8b1c92",
+  unknown_group_id = "aaaaaaaaaaaaaaaaaaaaaaaa",
+  invitation_id = "602eb7429955214668d5b025",
+  username = "hello@example.com",
+  expired_invitation_id = "602eb7429955214668d5b027",
+}
+
+-- Sanitizer runs preload a runtime into this process; the helper programs
+-- we start are not instrumented and must not inherit it.
+local CLEAN_ENV = "env -u LD_PRELOAD -u ASAN_OPTIONS -u LSAN_OPTIONS -u UBSAN_OPTIONS "
+
+local function shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function sleep(seconds)
+  os.execute("sleep " .. seconds)
+end
+
+local Server = {}
+Server.__index = Server
+
+function M.start(opts)
+  opts = opts or {}
+  local f = io.open(M.binary, "r")
+  if not f then error("local_server: " .. M.binary .. " is missing; run make first", 2) end
+  f:close()
+  local url_file = os.tmpname()
+  os.remove(url_file)
+  local args = { "--port 0", "--quiet", "--watch-stdin", "--url-file " .. shell_quote(url_file),
+    "--fixtures " .. shell_quote(opts.fixtures or M.fixtures) }
+  for _, o in ipairs { "nonce_ttl", "token_ttl", "token_rate", "token_cap" } do
+    if opts[o] then args[#args + 1] = "--" .. o:gsub("_", "-") .. " " .. tostring(opts[o]) end
+  end
+  local cmd = CLEAN_ENV .. "sh -c " .. shell_quote("exec " .. shell_quote(M.binary) .. " " .. table.concat(args, " ")
+    .. " >/dev/null")
+  local pipe = assert(io.popen(cmd, "w"))
+  local url
+  for _ = 1, 100 do
+    local uf = io.open(url_file, "r")
+    if uf then
+      url = uf:read("*l")
+      uf:close()
+      if url and url ~= "" then break end
+    end
+    sleep(0.05)
+  end
+  os.remove(url_file)
+  if not url then
+    pipe:close()
+    error("local_server: the server did not start within 5 s", 2)
+  end
+  return setmetatable({ url = url, pipe = pipe }, Server)
+end
+
+function Server:control(method, path, body)
+  local cmd = CLEAN_ENV .. "curl -s -S --max-time 5 -X " .. method .. " "
+  if body then cmd = cmd .. "-H 'Content-Type: application/json' --data-binary " .. shell_quote(body) .. " " end
+  local p = assert(io.popen(cmd .. shell_quote(self.url .. path)))
+  local out = p:read("*a")
+  p:close()
+  local decoded = cjson.decode(out)
+  if type(decoded) ~= "table" then error("local_server: bad answer from " .. path .. ": " .. tostring(out), 2) end
+  return decoded
+end
+
+function Server:stats() return self:control("GET", "/__mock/stats") end
+function Server:reset() return self:control("POST", "/__mock/reset") end
+function Server:expire_nonces() return self:control("POST", "/__mock/expire-nonces") end
+function Server:expire_tokens() return self:control("POST", "/__mock/expire-tokens") end
+function Server:revoke_tokens() return self:control("POST", "/__mock/revoke-tokens") end
+function Server:fault(spec) return self:control("POST", "/__mock/fault", cjson.encode(spec)) end
+
+function Server:stop()
+  if self.pipe then
+    self.pipe:close() -- EOF on the server's stdin: it exits, and close waits for it
+    self.pipe = nil
+  end
+end
+
+return M
