@@ -6,6 +6,7 @@
  * seen; nc must strictly increase (a replay gets a fresh challenge), and a
  * nonce older than --nonce-ttl (or unknown) is refused with stale=true so
  * a client retries with the new nonce without asking for the password. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,21 @@ static int parse_params(const char *h, digest_params_t *p) {
   return 0;
 }
 
+/* Decodes %XX and '+' in place, as MHD does for query arguments. */
+static void unescape(char *s) {
+  char *out = s;
+  for (; *s; s++) {
+    if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+      char hex[3] = { s[1], s[2], 0 };
+      *out++ = (char)strtol(hex, NULL, 16);
+      s += 2;
+    } else {
+      *out++ = *s == '+' ? ' ' : *s;
+    }
+  }
+  *out = '\0';
+}
+
 /* The digest uri must be this request's target: same path, same query. */
 static int uri_matches(struct MHD_Connection *c, const char *url, const char *uri) {
   const char *q = strchr(uri, '?');
@@ -142,7 +158,11 @@ static int uri_matches(struct MHD_Connection *c, const char *url, const char *ur
   for (pair = strtok_r(query, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
     char *eq = strchr(pair, '=');
     const char *actual;
-    if (eq) *eq = '\0';
+    if (eq) {
+      *eq = '\0';
+      unescape(eq + 1);
+    }
+    unescape(pair);
     actual = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, pair);
     if (!actual || strcmp(actual, eq ? eq + 1 : "") != 0) return 0;
     count++;
