@@ -61,7 +61,7 @@ test: all
 	bash scripts/check.sh
 
 lint:
-	luacheck --no-color -q lua spec examples
+	luacheck --no-color -q lua spec examples bench
 
 bench: deps all
 	bash bench/run.sh

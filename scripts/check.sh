@@ -38,7 +38,7 @@ phase() { # name, then the command producing TAP
 }
 
 echo "== luacheck"
-if luacheck --no-color -q lua spec examples 2>&1; then
+if luacheck --no-color -q lua spec examples bench 2>&1; then
   echo "luacheck: 1 passed, 0 failed"; passed=$((passed + 1))
 else
   echo "luacheck: 0 passed, 1 failed"; failed=$((failed + 1))
