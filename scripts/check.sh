@@ -44,6 +44,20 @@ else
   echo "luacheck: 0 passed, 1 failed"; failed=$((failed + 1))
 fi
 
+# The rockspec must build offline and install every module of lua/.
+echo "== luarocks make"
+tree=$(mktemp -d)
+if luarocks --lua-version=5.4 --tree "$tree" make --deps-mode=none atlas-admin-*.rockspec >"$out/luarocks.log" 2>&1 \
+   && [ -f "$tree/lib/lua/5.4/atlas_admin/core.so" ] \
+   && diff <(cd lua && find . -name '*.lua' | sort) <(cd "$tree/share/lua/5.4" && find . -name '*.lua' | sort) \
+   && LUA_PATH="$tree/share/lua/5.4/?.lua;$tree/share/lua/5.4/?/init.lua;;" LUA_CPATH="$tree/lib/lua/5.4/?.so;;" \
+      lua5.4 -e 'assert(require("atlas_admin").client)'; then
+  echo "luarocks make: 1 passed, 0 failed"; passed=$((passed + 1))
+else
+  tail -20 "$out/luarocks.log"; echo "luarocks make: 0 passed, 1 failed"; failed=$((failed + 1))
+fi
+rm -rf "$tree"
+
 phase "busted lua5.4" busted -o TAP
 phase "busted luajit" busted --run=jit -o TAP
 
