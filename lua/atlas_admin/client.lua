@@ -5,6 +5,7 @@ local cjson_safe = require "cjson.safe"
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local operations = require "atlas_admin.operations"
+local options = require "atlas_admin.options"
 local request = require "atlas_admin.request"
 local response = require "atlas_admin.response"
 local token = require "atlas_admin.token"
@@ -54,7 +55,7 @@ end
 -- Builds the request for an operation without sending it.
 function Client:_prepare(name, args, body, call_opts)
   local op = operations[name]
-  local flags, err = require("atlas_admin.options").call(call_opts, name)
+  local flags, err = options.call(call_opts, name)
   if not flags then return nil, err end
   return request.prepare(name, op, self._settings, args, body, flags)
 end
