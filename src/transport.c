@@ -319,7 +319,11 @@ static int l_send(lua_State *L) {
 
   luaL_checktype(L, 4, LUA_TTABLE);
   body = luaL_optlstring(L, 5, NULL, &body_len);
-  if (!lua_isnoneornil(L, 6)) bearer = credential_check(L, 6);
+  if (!lua_isnoneornil(L, 6)) {
+    bearer = credential_check(L, 6);
+    /* Only a token may travel as Bearer: never a private key or secret. */
+    luaL_argcheck(L, bearer->kind == CREDENTIAL_BEARER, 6, "bearer credential expected");
+  }
   lua_settop(L, 6);
 
   build_headers(L, t, 4, bearer);
