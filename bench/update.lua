@@ -1,6 +1,6 @@
 -- Benchmark: update_invitation_by_id in a loop on one client against the
 -- local Atlas server; reports calls per second and HTTP requests per call
--- (from the server's own counters).  Usage: lua5.4|luajit bench/update.lua URL [N]
+-- (from the server's own counters).  Run through make bench (bench/run.sh).
 local atlas = require "atlas_admin"
 local cjson = require "cjson"
 
@@ -37,5 +37,6 @@ local function run(name, auth)
     after.token_requests - before.token_requests))
 end
 
-run("digest", atlas.digest("abcdefgh", "0f4e1b2c-3d5a-4e6f-8a9b-0c1d2e3f4a5b"))
-run("service account", atlas.service_account("mdb_sa_id_6529e1d8c9f8f12c0e2a8f11", "mdb_sa_sk_q3v8x1z5c7b9n2m4k6j8h0g2f4d6s8a0"))
+-- Keys come from the environment scripts/local-server.sh exports.
+run("digest", assert(atlas.digest(os.getenv("MONGODB_ATLAS_PUBLIC_API_KEY"), os.getenv("MONGODB_ATLAS_PRIVATE_API_KEY"))))
+run("service account", assert(atlas.service_account(os.getenv("ATLAS_LOCAL_CLIENT_ID"), os.getenv("ATLAS_LOCAL_CLIENT_SECRET"))))

@@ -17,6 +17,10 @@ case "${1:-start}" in
     echo "export MONGODB_ATLAS_BASE_URL=$(cat "$state/url")"
     echo "export MONGODB_ATLAS_PUBLIC_API_KEY=abcdefgh"
     echo "export MONGODB_ATLAS_PRIVATE_API_KEY=0f4e1b2c-3d5a-4e6f-8a9b-0c1d2e3f4a5b"
+    # The fixture's service account, under names of our own: exporting
+    # MONGODB_ATLAS_CLIENT_ID would make client_from_env prefer it.
+    echo "export ATLAS_LOCAL_CLIENT_ID=mdb_sa_id_6529e1d8c9f8f12c0e2a8f11"
+    echo "export ATLAS_LOCAL_CLIENT_SECRET=mdb_sa_sk_q3v8x1z5c7b9n2m4k6j8h0g2f4d6s8a0"
     ;;
   stop)
     [ -f "$state/pid" ] && kill "$(cat "$state/pid")" 2>/dev/null || true

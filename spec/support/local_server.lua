@@ -18,20 +18,29 @@ M.root = root
 M.binary = root .. "/build/atlas-local-server"
 M.fixtures = root .. "/server/fixtures/default.json"
 
-M.credentials = {
-  public_key = "abcdefgh",
-  private_key = "0f4e1b2c-3d5a-4e6f-8a9b-0c1d2e3f4a5b",
-  viewonly_public_key = "viewonly",
-  viewonly_private_key = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
-  client_id = "mdb_sa_id_6529e1d8c9f8f12c0e2a8f11",
-  client_secret = "mdb_sa_sk_q3v8x1z5c7b9n2m4k6j8h0g2f4d6s8a0",
-  group_id = "32b6e34b3d91647abb20e7b8",
-  other_group_id = "5f0e15e3d52a043fed8b1c92",
-  unknown_group_id = "aaaaaaaaaaaaaaaaaaaaaaaa",
-  invitation_id = "602eb7429955214668d5b025",
-  username = "hello@example.com",
-  expired_invitation_id = "602eb7429955214668d5b027",
-}
+-- The fixture's keys and ids, read from the fixture file itself so the
+-- specs and the server cannot drift apart.
+local function load_credentials(path)
+  local f = assert(io.open(path, "r"), "local_server: cannot read " .. path)
+  local data = assert(cjson.decode(f:read("*a")), "local_server: " .. path .. " is not JSON")
+  f:close()
+  local owner, viewer, account = data.api_keys[1], data.api_keys[2], data.service_accounts[1]
+  local project = data.projects[1]
+  local pending, expired = project.invitations[1], nil
+  for _, inv in ipairs(project.invitations) do
+    if inv.expired then expired = inv end
+  end
+  return {
+    public_key = owner.public_key, private_key = owner.private_key,
+    viewonly_public_key = viewer.public_key, viewonly_private_key = viewer.private_key,
+    client_id = account.client_id, client_secret = account.client_secret,
+    group_id = project.id, other_group_id = data.projects[2].id,
+    unknown_group_id = "aaaaaaaaaaaaaaaaaaaaaaaa",
+    invitation_id = pending.id, username = pending.username,
+    expired_invitation_id = expired.id,
+  }
+end
+M.credentials = load_credentials(M.fixtures)
 
 -- Sanitizer runs preload a runtime into this process; the helper programs
 -- we start are not instrumented and must not inherit it.
