@@ -1,7 +1,7 @@
 /* atlas_admin.core: the C half of atlas-admin.
  *
  * One area per file: schema.c (validation), credential.c (secrets),
- * transport.c (libcurl).  This file only initialises libcurl once per
+ * transport.c (libcurl), url.c (escaping).  This file only initialises libcurl once per
  * process and assembles the module table; nothing here does I/O.
  */
 #include <curl/curl.h>
@@ -12,6 +12,7 @@
 #include "credential.h"
 #include "schema.h"
 #include "transport.h"
+#include "url.h"
 
 #if defined(__GNUC__)
 #define EXPORT __attribute__((visibility("default")))
@@ -36,6 +37,7 @@ int luaopen_atlas_admin_core(lua_State *L) {
   schema_register(L, -1);
   credential_register(L, -1);
   transport_register(L, -1);
+  url_register(L, -1);
   info = curl_version_info(CURLVERSION_NOW);
   lua_pushstring(L, info->version);
   lua_setfield(L, -2, "libcurl_version");

@@ -276,7 +276,7 @@ static int check_roles(lua_State *L, int idx, int extra_idx, const char *field,
 
 /* ---- bodies ---------------------------------------------------------- */
 
-typedef enum { FIELD_ROLES, FIELD_USERNAME } field_kind_t;
+typedef enum { FIELD_ROLES, FIELD_USERNAME, FIELD_ROLE } field_kind_t;
 
 typedef struct {
   const char *name;
@@ -295,6 +295,11 @@ static const body_schema_t schemas[] = {
     { { "roles", FIELD_ROLES, 1 }, { "username", FIELD_USERNAME, 1 }, { NULL, FIELD_ROLES, 0 } } },
   { "GroupInvitationUpdateRequest", "roles (the invitation is named by its id)",
     { { "roles", FIELD_ROLES, 1 }, { NULL, FIELD_ROLES, 0 } } },
+  /* Cloud Users (2025-02-19): the same fields as an invitation request. */
+  { "GroupUserRequest", "roles and username",
+    { { "roles", FIELD_ROLES, 1 }, { "username", FIELD_USERNAME, 1 }, { NULL, FIELD_ROLES, 0 } } },
+  { "AddOrRemoveGroupRole", "groupRole (one project role)",
+    { { "groupRole", FIELD_ROLE, 1 }, { NULL, FIELD_ROLES, 0 } } },
   { NULL, NULL, { { NULL, FIELD_ROLES, 0 } } },
 };
 
@@ -345,8 +350,11 @@ static int check_body(lua_State *L, const body_schema_t *schema, int idx, int ex
       if (!f->required) continue;
       return fail(p, f->name, "%s is required: %s needs %s", f->name, schema->name, schema->accepted);
     }
-    ok = f->kind == FIELD_ROLES ? check_roles(L, -1, extra_idx, f->name, p, fp)
-                                : check_username(L, -1, f->name, p);
+    switch (f->kind) {
+    case FIELD_ROLES: ok = check_roles(L, -1, extra_idx, f->name, p, fp); break;
+    case FIELD_ROLE: ok = check_role(L, -1, extra_idx, f->name, p); break;
+    default: ok = check_username(L, -1, f->name, p);
+    }
     lua_pop(L, 1);
     if (!ok) return 0;
   }

@@ -53,11 +53,15 @@ function M.new(settings)
 end
 
 -- Builds the request for an operation without sending it.
-function Client:_prepare(name, args, body, call_opts)
-  local op = operations[name]
+function Client:_prepare(name, args, body, call_opts, filter)
+  local op = operations.rows[name]
   local flags, err = options.call(call_opts, name)
   if not flags then return nil, err end
-  return request.prepare(name, op, self._settings, args, body, flags)
+  local prepared
+  prepared, err = request.prepare(name, op, self._settings, args, body, flags, filter)
+  if not prepared then return nil, err end
+  prepared.dry_run = flags.dry_run == true
+  return prepared
 end
 
 -- The bearer credential for the next request: nil for digest (libcurl
@@ -74,48 +78,71 @@ function Client:_authorization()
   return true, nil, false
 end
 
--- Sends a prepared request and classifies the answer.  The one place that
--- does I/O; a retry policy will wrap this.  A 401 on a service-account
--- token that was cached before this call means it expired or was revoked
--- early: fetch one new token and resend once.
-function Client:_execute(prepared)
-  local s = self._settings
+-- The transport for this request.  One today (libcurl); the nginx path
+-- picks a cosocket transport here where the phase allows yielding.
+function Client:_transport_for(_prepared)
+  return self._transport
+end
+
+-- The one send step: authorize, send, and on a 401 for a service-account
+-- token that was cached before this call (expired or revoked early) fetch
+-- one new token and resend once.  Returns the transport's answer:
+--   status, headers, body, info | nil, err (an error object)
+-- The retry policy wraps _execute (which calls this); the nginx transport
+-- and the batch plug in under it.
+function Client:_send(prepared)
   local ok, bearer, cached = self:_authorization()
   if not ok then return nil, bearer end
-  local status, headers, body = self._transport:send(prepared.method, prepared.url, prepared.headers,
+  local transport = self:_transport_for(prepared)
+  local status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
     prepared.body, bearer)
   if status == 401 and self._tokens and cached then
     self._tokens:invalidate()
     local err
     bearer, err = self._tokens:get()
     if not bearer then return nil, err end
-    status, headers, body = self._transport:send(prepared.method, prepared.url, prepared.headers,
+    status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
       prepared.body, bearer)
   end
-  if not status then return nil, errors.transport(headers, body, prepared) end
-  warnings.check(s.on_warning, prepared, headers)
-  return response.parse(prepared, status, headers, body, self._json, s.auth_kind)
+  if not status then
+    local err = errors.transport(headers, body, prepared)
+    if type(info) == "table" then
+      err.request_sent, err.response_started = info.request_sent, info.response_started
+    end
+    return nil, err
+  end
+  return status, headers, body, info
 end
 
-function Client:_call(name, args, body, call_opts)
-  local prepared, err = self:_prepare(name, args, body, call_opts)
+-- Sends a prepared request and classifies the answer: result, response
+-- or nil, err[, response].
+function Client:_execute(prepared)
+  local status, headers, body = self:_send(prepared)
+  if not status then return nil, headers end
+  warnings.check(self._settings.on_warning, prepared, headers)
+  return response.parse(prepared, status, headers, body, self._json, self._settings.auth_kind)
+end
+
+-- What a dry run returns: the request as it would go out, with the
+-- credential shown as <redacted> (and its kind, for to_curl).
+local function dry_run_request(prepared, auth_kind)
+  local headers = {}
+  for k, v in pairs(prepared.headers) do headers[k] = v end
+  headers.Authorization = "<redacted>"
+  return {
+    operation = prepared.operation, method = prepared.method, url = prepared.url,
+    headers = headers, body = prepared.body, auth = auth_kind,
+  }
+end
+
+-- Runs one operation: args are the path parameters in order, body the
+-- request table (or nil), call_opts the per-call options, filter the
+-- query filter table (list calls).
+function Client:_call(name, args, body, call_opts, filter)
+  local prepared, err = self:_prepare(name, args, body, call_opts, filter)
   if not prepared then return nil, err end
+  if prepared.dry_run then return dry_run_request(prepared, self._settings.auth_kind) end
   return self:_execute(prepared)
-end
-
---- Updates a pending invitation, named by the invited user's email.
--- PATCH /groups/{groupId}/invites with { roles = {...}, username = "..." }.
--- Roles are replaced, not merged.
-function Client:update_invitation(group_id, body, opts)
-  check_self(self, "update_invitation")
-  return self:_call("update_invitation", { group_id }, body, opts)
-end
-
---- Updates a pending invitation, named by its id.
--- PATCH /groups/{groupId}/invites/{invitationId} with { roles = {...} }.
-function Client:update_invitation_by_id(group_id, invitation_id, body, opts)
-  check_self(self, "update_invitation_by_id")
-  return self:_call("update_invitation_by_id", { group_id, invitation_id }, body, opts)
 end
 
 --- Revokes the service account's current token (POST /api/oauth/revoke).
@@ -152,5 +179,10 @@ function Client:__tostring()
   return string.format("atlas.client(%s, api %s, %s%s)", s.base_url, s.api_version,
     tostring(s.auth), self._closed and ", closed" or "")
 end
+
+M.check_self = check_self
+
+-- The calls, one thin method per operation row, grouped by resource.
+require("atlas_admin.invitations").install(Client, check_self)
 
 return M

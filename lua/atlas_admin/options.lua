@@ -2,6 +2,8 @@
 -- settings, or nil, err (kind "validation") naming the option and the fix.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
+local operations = require "atlas_admin.operations"
+local suggest = require "atlas_admin.suggest"
 
 local M = {}
 
@@ -34,12 +36,45 @@ local function check_base_url(v)
   return (v:gsub("/+$", ""))
 end
 
-local function check_api_version(v)
-  if v == "v1.0" then return v end
-  if type(v) == "string" and (v:match("^%d%d%d%d%-%d%d%-%d%d$") or v:match("^%d%d%d%d%-%d%d%-%d%d%.upcoming$")) then
-    return v
+local function is_version_date(v)
+  return type(v) == "string" and (v:match("^%d%d%d%d%-%d%d%-%d%d$") or v:match("^%d%d%d%d%-%d%d%-%d%d%.upcoming$")) ~= nil
+end
+
+-- Media-type versions per resource.  api_version (the seeds' option) sets
+-- the invitation calls' version only: the Cloud Users calls exist at
+-- another date, and sending one resource's date to the other gets a 406.
+-- api_versions = { invitations = ..., users = ... } sets either.
+local function check_api_versions(opts)
+  local versions = {}
+  for resource, r in pairs(operations.resources) do versions[resource] = r.default_version end
+  local given = opts.api_versions
+  if given ~= nil then
+    if type(given) ~= "table" then
+      return bad("api_versions", "api_versions must be a table like { invitations = \"2023-01-01\", users = \"2025-02-19\" }")
+    end
+    local names = {}
+    for resource in pairs(operations.resources) do names[#names + 1] = resource end
+    for k, v in pairs(given) do
+      local r = operations.resources[k]
+      if not r then return bad("api_versions." .. tostring(k), suggest.unknown("resource", k, names)) end
+      if not (is_version_date(v) or (v == "v1.0" and r.v1)) then
+        return bad("api_versions." .. k, "api_versions." .. k .. " must be a version date like \""
+          .. r.default_version .. "\" (the default)" .. (r.v1 and " or \"v1.0\"" or ""))
+      end
+      versions[k] = v
+    end
   end
-  return bad("api_version", "api_version must be a version date like \"2023-01-01\" (the default) or \"v1.0\"")
+  if opts.api_version ~= nil then
+    local v = opts.api_version
+    if not (is_version_date(v) or v == "v1.0") then
+      return bad("api_version", "api_version must be a version date like \"2023-01-01\" (the default) or \"v1.0\"")
+    end
+    if given and given.invitations and given.invitations ~= v then
+      return bad("api_version", "api_version and api_versions.invitations disagree; set one of them")
+    end
+    versions.invitations = v
+  end
+  return versions
 end
 
 local function positive(field, v, min)
@@ -70,7 +105,7 @@ local function check_extra_roles(v)
 end
 
 local CLIENT_KEYS = {
-  auth = true, base_url = true, api_version = true, timeout = true, connect_timeout = true,
+  auth = true, base_url = true, api_version = true, api_versions = true, timeout = true, connect_timeout = true,
   ca_file = true, envelope = true, pretty = true, extra_roles = true, on_warning = true,
   max_response_bytes = true, user_agent = true, token_refresh_margin = true, token_store = true, clock = true,
 }
@@ -80,9 +115,7 @@ local function unknown_key(t, known, what)
     if not known[k] then
       local names = {}
       for name in pairs(known) do names[#names + 1] = name end
-      table.sort(names)
-      return tostring(k), "unknown " .. what .. " " .. string.format("%q", tostring(k))
-        .. "; known ones are " .. table.concat(names, ", ")
+      return tostring(k), suggest.unknown(what, k, names)
     end
   end
 end
@@ -108,8 +141,9 @@ function M.client(opts)
   local err
   s.base_url, err = check_base_url(opts.base_url == nil and M.DEFAULTS.base_url or opts.base_url)
   if not s.base_url then return nil, err end
-  s.api_version, err = check_api_version(opts.api_version == nil and M.DEFAULTS.api_version or opts.api_version)
-  if not s.api_version then return nil, err end
+  s.api_versions, err = check_api_versions(opts)
+  if not s.api_versions then return nil, err end
+  s.api_version = s.api_versions.invitations -- shown by tostring(client)
   for _, f in ipairs { "timeout", "connect_timeout" } do
     s[f], err = positive(f, opts[f] == nil and M.DEFAULTS[f] or opts[f])
     if not s[f] then return nil, err end
@@ -162,9 +196,10 @@ function M.client(opts)
   return s
 end
 
-local CALL_KEYS = { envelope = true, pretty = true }
+local CALL_KEYS = { envelope = true, pretty = true, dry_run = true }
 
--- Per-call options: nil or a table of boolean flags.
+-- Per-call options: nil or a table of boolean flags.  dry_run = true makes
+-- a call validate and return the request it would send, sending nothing.
 function M.call(opts, operation)
   if opts == nil then return {} end
   if type(opts) ~= "table" then

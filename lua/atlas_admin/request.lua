@@ -1,12 +1,13 @@
 -- Builds a prepared request: plain data, no I/O, no secrets.
 --
---   { operation, method, path, query, url, headers, body, envelope }
+--   { operation, resource, method, path, query, url, headers, body, envelope, idempotent }
 --
 -- Authorization is not part of it: the transport adds it (digest through
 -- libcurl, bearer from the credential), so a prepared request can be shown
 -- in a dry run or a trace as it is.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
+local suggest = require "atlas_admin.suggest"
 
 local M = {}
 
@@ -20,7 +21,8 @@ function M.versioning(api_version)
   return "/api/atlas/v2", "application/vnd.atlas." .. api_version .. "+json"
 end
 
--- Checks path parameters; returns the expanded path or nil, err.
+-- Checks path parameters; returns the expanded path or nil, err.  Ids are
+-- 24 hex digits once checked, so they need no escaping.
 local function expand_path(op, name, args)
   local path, problem
   path = op.path:gsub("{(%w+)}", function(param)
@@ -55,22 +57,107 @@ local function encode_body(op, body, json)
   return "{" .. table.concat(parts, ",") .. "}"
 end
 
+-- Cloud user statuses a listing can filter on (the spec's enum).
+M.USER_STATUSES = { "ACTIVE", "PENDING", "INVITATION_EXPIRED", "INVITATION_REJECTED" }
+local STATUS_SET = {}
+for _, s in ipairs(M.USER_STATUSES) do STATUS_SET[s] = true end
+
+local function integer_in(v, low, high)
+  return type(v) == "number" and v == math.floor(v) and v >= low and v <= high
+end
+
+-- Checks one filter value; returns the list of query values or nil, field, message.
+local FILTER_KINDS = {
+  email = function(v, key)
+    local ok, field, message = core.check_username(v, key)
+    if not ok then return nil, field, message end
+    return { v }
+  end,
+  boolean = function(v, key)
+    if type(v) ~= "boolean" then return nil, key, key .. " must be true or false" end
+    return { tostring(v) }
+  end,
+  statuses = function(v, key)
+    local msg = key .. " must be a list of statuses from " .. table.concat(M.USER_STATUSES, ", ")
+      .. ', e.g. { "ACTIVE", "PENDING" }'
+    if type(v) ~= "table" or #v == 0 then return nil, key, msg end
+    local seen, values = {}, {}
+    for k in pairs(v) do
+      if not integer_in(k, 1, #v) then return nil, key, msg end
+    end
+    for i, s in ipairs(v) do
+      local field = key .. "[" .. i .. "]"
+      if not STATUS_SET[s] then
+        local hint = type(s) == "string" and suggest.closest(s:upper(), M.USER_STATUSES)
+        return nil, field, field .. ": " .. string.format("%q", tostring(s)) .. " is not a status; "
+          .. (hint and ("did you mean " .. hint .. "? ") or "") .. "use one of " .. table.concat(M.USER_STATUSES, ", ")
+      end
+      if seen[s] then return nil, field, field .. ": " .. s .. " is listed twice" end
+      seen[s] = true
+      values[#values + 1] = s
+    end
+    return values
+  end,
+  page_size = function(v, key)
+    if not integer_in(v, 1, 500) then return nil, key, key .. " must be a whole number from 1 to 500" end
+    return { string.format("%d", v) }
+  end,
+  page = function(v, key)
+    if not integer_in(v, 1, 2 ^ 31 - 1) then return nil, key, key .. " must be a whole number of at least 1" end
+    return { string.format("%d", v) }
+  end,
+}
+
+-- Validates a filter table against the operation's filters; returns the
+-- query parts (escaped "param=value" strings) or nil, err.
+local function build_filters(op, name, filter)
+  local parts = {}
+  if filter == nil then return parts end
+  local known = {}
+  for _, f in ipairs(op.filters or {}) do known[f.key] = f end
+  if type(filter) ~= "table" then
+    local keys = {}
+    for _, f in ipairs(op.filters or {}) do keys[#keys + 1] = f.key end
+    return nil, errors.validation("filter", "the filter must be a table like { " .. (keys[1] or "?")
+      .. " = ... }, got " .. type(filter), name)
+  end
+  for k in pairs(filter) do
+    if not known[k] then
+      local keys = {}
+      for _, f in ipairs(op.filters or {}) do keys[#keys + 1] = f.key end
+      return nil, errors.validation(tostring(k), suggest.unknown("filter", k, keys), name)
+    end
+  end
+  for _, f in ipairs(op.filters) do
+    local v = filter[f.key]
+    if v ~= nil then
+      local values, field, message = FILTER_KINDS[f.kind](v, f.key)
+      if not values then return nil, errors.validation(field, message, name) end
+      for _, value in ipairs(values) do
+        parts[#parts + 1] = f.param .. "=" .. core.url_escape(value)
+      end
+    end
+  end
+  return parts
+end
+
 -- Merges per-call flags over the client's defaults, in the order the
 -- operation lists them; only true flags are sent (false is the API's default).
-local function build_query(op, call_opts, defaults)
-  local parts, flags = {}, {}
+local function add_flags(parts, op, call_opts, defaults)
+  local flags = {}
   for _, flag in ipairs(op.query) do
     local v = call_opts[flag]
     if v == nil then v = defaults[flag] end
     flags[flag] = v == true
     if v == true then parts[#parts + 1] = flag .. "=true" end
   end
-  return table.concat(parts, "&"), flags
+  return flags
 end
 
--- settings: { base_url, api_version, extra_roles_set, envelope, pretty, json }
--- args: path parameters in order; body: request table; call_opts: checked flags.
-function M.prepare(name, op, settings, args, body, call_opts)
+-- settings: { base_url, api_versions, extra_roles_set, envelope, pretty, json }
+-- args: path parameters in order; body: request table or nil; filter: the
+-- caller's filter table or nil; call_opts: checked per-call options.
+function M.prepare(name, op, settings, args, body, call_opts, filter)
   local path, err = expand_path(op, name, args)
   if not path then return nil, err end
 
@@ -82,13 +169,19 @@ function M.prepare(name, op, settings, args, body, call_opts)
     if not encoded then return nil, errors.validation("body", "cannot encode body: " .. tostring(err), name) end
   end
 
-  local prefix, media_type = M.versioning(settings.api_version)
-  local query, flags = build_query(op, call_opts, settings)
+  local parts
+  parts, err = build_filters(op, name, filter)
+  if not parts then return nil, err end
+  local flags = add_flags(parts, op, call_opts, settings)
+  local query = table.concat(parts, "&")
+
+  local prefix, media_type = M.versioning(settings.api_versions[op.resource])
   local headers = { Accept = media_type }
   if encoded then headers["Content-Type"] = media_type end
   path = prefix .. path
   return {
     operation = name,
+    resource = op.resource,
     method = op.method,
     path = path,
     query = query,
@@ -96,6 +189,8 @@ function M.prepare(name, op, settings, args, body, call_opts)
     headers = headers,
     body = encoded,
     envelope = flags.envelope or false,
+    result = op.result,
+    idempotent = op.idempotent,
   }
 end
 

@@ -28,7 +28,8 @@ local function retry_after(headers)
   return v and tonumber(v:match("^%s*(%d+)%s*$")) or nil
 end
 
--- status/headers/raw: from the transport.  prepared: the request.
+-- status/headers/raw: from the transport.  prepared: the request (its
+-- result kind: "object", "list", "page" or "none").
 -- json: the client's cjson.safe instance.  auth_kind: the credential kind.
 function M.parse(prepared, status, headers, raw, json, auth_kind)
   local response = { status = status, headers = headers, body = raw }
@@ -48,7 +49,11 @@ function M.parse(prepared, status, headers, raw, json, auth_kind)
   end
 
   if effective >= 200 and effective < 300 then
-    if type(decoded) == "table" then return decoded, response end
+    -- A call without a result (DELETE: 204 No Content) answers true.
+    if prepared.result == "none" then return true, response end
+    if type(decoded) == "table" and (prepared.result ~= "page" or type(decoded.results) == "table") then
+      return decoded, response
+    end
     return nil, errors.api("api", effective, nil, raw, content_type, prepared), response
   end
 

@@ -31,6 +31,10 @@ describe("request building", function()
       },
       body = '{"roles":["GROUP_READ_ONLY","GROUP_OWNER"],"username":"hello@example.com"}',
       envelope = false,
+      resource = "invitations",
+      result = "object",
+      idempotent = true,
+      dry_run = false,
     }, req)
   end)
 
