@@ -1,8 +1,10 @@
 # atlas-admin: build, test, demo.
 #   make            build the C core for Lua 5.4 and LuaJIT, and the local Atlas server
 #   make deps       install the Debian packages this needs (idempotent)
-#   make demo       run examples/demo.lua against the local Atlas server
-#   make check      lint + the busted suite under Lua 5.4 and LuaJIT (last line: N passed, N failed)
+#   make demo       run examples/update_invitation.lua against the local Atlas server
+#   make check      lint + the busted suite under Lua 5.4 and LuaJIT, then under ASan/UBSan and
+#                   valgrind (last line: N passed, N failed)
+#   make asan | valgrind   one checker alone;  make bench   benchmarks
 #   make install    install the module (PREFIX, LIBDIR, LUADIR)
 # Every variable is overridable: make CC=clang CFLAGS=-O0 ...
 
@@ -22,16 +24,20 @@ LIBDIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
 LUADIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
 
 # The module never links liblua: the host (lua5.4, luajit, nginx) provides it.
-MODULE_CFLAGS = -fPIC -fvisibility=hidden $(WARNINGS) $(CURL_CFLAGS)
+MODULE_CFLAGS = -fPIC -fvisibility=hidden -pthread $(WARNINGS) $(CURL_CFLAGS)
 SOURCES = $(wildcard src/*.c)
 HEADERS = $(wildcard src/*.h)
 LUA_SOURCES = $(shell find lua -name '*.lua')
+
+# C test programs the specs run (spec/c): allocation failures, threads,
+# wiping of secret buffers.
+TESTBINS = $(BUILD)/spec-c/oom_oauth $(BUILD)/spec-c/threads $(BUILD)/spec-c/buffer_wipe
 
 CORE54 = $(BUILD)/lua54/atlas_admin/core.so
 COREJIT = $(BUILD)/luajit/atlas_admin/core.so
 SERVER = $(BUILD)/atlas-local-server
 
-.PHONY: all core server deps demo check test lint clean install bench asan valgrind
+.PHONY: all core server testbins deps demo check test lint clean install bench asan valgrind
 
 all: core server
 
@@ -48,16 +54,30 @@ $(COREJIT): $(SOURCES) $(HEADERS) Makefile
 server:
 	$(MAKE) -C server BUILD=$(abspath $(BUILD))
 
+testbins: $(TESTBINS)
+
+$(BUILD)/spec-c/oom_oauth: spec/c/oom_oauth.c spec/c/http_stub.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -pthread -I$(LUA_INCDIR) -o $@ $< -llua5.4
+
+$(BUILD)/spec-c/threads: spec/c/threads.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -pthread -I$(LUA_INCDIR) -o $@ $< -llua5.4
+
+$(BUILD)/spec-c/buffer_wipe: spec/c/buffer_wipe.c src/buffer.c src/buffer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -Wl,--wrap=free,--wrap=malloc,--wrap=realloc -o $@ spec/c/buffer_wipe.c src/buffer.c
+
 deps:
 	bash scripts/deps.sh
 
 demo: deps all
 	bash scripts/demo.sh
 
-check: deps all
+check: deps all testbins
 	bash scripts/check.sh
 
-test: all
+test: all testbins
 	bash scripts/check.sh
 
 lint:
@@ -66,10 +86,10 @@ lint:
 bench: deps all
 	bash bench/run.sh
 
-asan: deps
+asan: deps all testbins
 	bash scripts/sanitize.sh asan
 
-valgrind: deps all
+valgrind: deps all testbins
 	bash scripts/sanitize.sh valgrind
 
 install: $(CORE54)

@@ -3,6 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+void buffer_wipe_bytes(void *p, size_t n) {
+  volatile char *v = (volatile char *)p;
+  while (n--) *v++ = 0;
+}
+
 int buffer_append(buffer_t *b, const char *s, size_t n) {
   if (n > b->cap - b->len) {
     size_t cap = b->cap ? b->cap : 1024;
@@ -11,24 +16,33 @@ int buffer_append(buffer_t *b, const char *s, size_t n) {
       if (cap > ((size_t)-1) / 2) return -1;
       cap *= 2;
     }
-    p = realloc(b->data, cap);
-    if (!p) return -1;
+    if (b->secret) {
+      p = malloc(cap);
+      if (!p) return -1;
+      if (b->data) {
+        memcpy(p, b->data, b->len);
+        buffer_wipe_bytes(b->data, b->cap);
+        free(b->data);
+      }
+    } else {
+      p = realloc(b->data, cap);
+      if (!p) return -1;
+    }
     b->data = p;
     b->cap = cap;
   }
-  memcpy(b->data + b->len, s, n);
+  if (n) memcpy(b->data + b->len, s, n);
   b->len += n;
   return 0;
 }
 
-void buffer_clear(buffer_t *b) { b->len = 0; }
+void buffer_clear(buffer_t *b) {
+  if (b->secret && b->data) buffer_wipe_bytes(b->data, b->len);
+  b->len = 0;
+}
 
 void buffer_free(buffer_t *b, int wipe) {
-  if (b->data && wipe) {
-    volatile char *p = b->data;
-    size_t i;
-    for (i = 0; i < b->cap; i++) p[i] = 0;
-  }
+  if (b->data && (wipe || b->secret)) buffer_wipe_bytes(b->data, b->cap);
   free(b->data);
   b->data = NULL;
   b->len = b->cap = 0;

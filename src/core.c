@@ -4,6 +4,8 @@
  * transport.c (libcurl), url.c (escaping).  This file only initialises libcurl once per
  * process and assembles the module table; nothing here does I/O.
  */
+#include <pthread.h>
+
 #include <curl/curl.h>
 #include <lauxlib.h>
 #include <lua.h>
@@ -22,17 +24,21 @@
 
 EXPORT int luaopen_atlas_admin_core(lua_State *L);
 
+/* curl_global_init is process-wide, not thread-safe and not reference
+ * counted before libcurl 7.84; the module may be opened by several Lua
+ * states on several threads (nginx thread pools, embedders), so it runs
+ * exactly once, under pthread_once.  These two are the only mutable
+ * statics of the core besides transport.c's atomic counter. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result;
+
+static void init_curl(void) { curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT); }
+
 int luaopen_atlas_admin_core(lua_State *L) {
-  /* curl_global_init is process-wide and not reference counted before
-   * 7.84; a module loaded into several Lua states must call it once. */
-  static int curl_ready = 0;
   curl_version_info_data *info;
-  if (!curl_ready) {
-    CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (rc != CURLE_OK)
-      return luaL_error(L, "atlas-admin: curl_global_init failed: %s", curl_easy_strerror(rc));
-    curl_ready = 1;
-  }
+  pthread_once(&curl_once, init_curl);
+  if (curl_init_result != CURLE_OK)
+    return luaL_error(L, "atlas-admin: curl_global_init failed: %s", curl_easy_strerror(curl_init_result));
   lua_newtable(L);
   schema_register(L, -1);
   credential_register(L, -1);

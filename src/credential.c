@@ -92,7 +92,6 @@ static int l_credential(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   size_t id_len = 0, secret_len, i;
   const char *id = "", *secret;
-  credential_t *c;
   int n;
   for (i = 0; kinds[i].name; i++)
     if (strcmp(kinds[i].name, name) == 0) break;
@@ -104,8 +103,18 @@ static int l_credential(lua_State *L) {
   if ((n = check_part(L, 3, "auth.secret", kinds[i].secret_label, kinds[i].secret_env))) return n;
   secret = lua_tolstring(L, 3, &secret_len);
 
+  credential_push(L, kinds[i].kind, id, id_len, secret, secret_len); /* checked above */
+  return 1;
+}
+
+int credential_push(lua_State *L, credential_kind_t kind, const char *id, size_t id_len,
+                    const char *secret, size_t secret_len) {
+  credential_t *c;
+  if (secret_len == 0 || secret_len > SECRET_MAX || !printable_token(secret, secret_len) ||
+      id_len > SECRET_MAX || !printable_token(id, id_len))
+    return -1;
   c = (credential_t *)lua_newuserdata(L, sizeof *c + id_len + 1 + secret_len + 1);
-  c->kind = kinds[i].kind;
+  c->kind = kind;
   c->id_len = id_len;
   c->secret_len = secret_len;
   memcpy(c->data, id, id_len);
@@ -114,7 +123,7 @@ static int l_credential(lua_State *L) {
   c->data[id_len + 1 + secret_len] = '\0';
   luaL_getmetatable(L, CREDENTIAL_MT);
   lua_setmetatable(L, -2);
-  return 1;
+  return 0;
 }
 
 /* Wipes the secret so it does not linger in freed memory (core dumps). */

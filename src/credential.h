@@ -26,6 +26,13 @@ static inline const char *credential_secret(const credential_t *c) {
   return c->data + c->id_len + 1;
 }
 
+/* Pushes a new credential holding copies of id and secret.  Returns 0, or
+ * -1 with nothing pushed when the secret is empty, too long or not
+ * printable ASCII.  May raise on out of memory (the caller must hold no
+ * malloc'd memory then). */
+int credential_push(lua_State *L, credential_kind_t kind, const char *id, size_t id_len,
+                    const char *secret, size_t secret_len);
+
 /* Returns the credential at idx, raising a type error if it is not one. */
 credential_t *credential_check(lua_State *L, int idx);
 const char *credential_kind_name(credential_kind_t kind);

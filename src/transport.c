@@ -1,29 +1,48 @@
 /* The libcurl transport.
  *
  * core.transport(opts, credential) -> transport
- *   opts: timeout, connect_timeout (seconds), user_agent, ca_file,
- *         max_response_bytes
+ *   opts: timeout, connect_timeout (seconds), max_response_bytes,
+ *         max_header_bytes, low_speed_limit (bytes/s), low_speed_time (s),
+ *         user_agent, ca_file, ca_path, proxy, trace (boolean)
  * transport:send(method, url, headers, body, bearer)
- *   -> status, headers, body, info | nil, curl_code, message
+ *   -> status, headers, body, info | nil, curl_code, message, info
  *   headers: { ["Name"] = "value" }; body: string or nil;
  *   bearer: an optional bearer credential whose token is sent as
  *   Authorization (service accounts swap it as tokens rotate).
+ * transport:oauth(url, service_account, "token" [, nil, keep])
+ * transport:oauth(url, service_account, "revoke", bearer)
+ *   -> as send, plus for a 200 token answer a fifth value
+ *      { bearer = <credential>, expires_in = n, token_type = s
+ *        [, access_token = s when keep is true] }
+ *      (the token answer's body itself is never returned: it holds the token)
  * transport:close()  (idempotent; also __gc)
+ *
+ * info: { total_time, new_connections, request_sent, response_started
+ *         [, exchanges = {...} with trace = true] }  (see TRANSPORT.md)
  *
  * Why one easy handle, never reset: libcurl keeps the connection and the
  * digest nonce on the handle, so after the first challenge every call is a
  * single round trip with Authorization sent up front (nc incremented).
  *
  * Memory discipline: the userdata is created (with __gc) before the handle;
- * the header list and the response buffers hang off the userdata, so a Lua
- * error raised at any point cannot leak them.  The libcurl callbacks only
- * append to those buffers and never call Lua.
+ * the header list and the buffers hang off the userdata, so a Lua error
+ * raised at any point cannot leak them.  The libcurl callbacks only append
+ * to those buffers and never call Lua.  A transfer is performed first and
+ * its results pushed afterwards: whatever must be undone after a transfer
+ * (credentials on the handle, the secret form, the Authorization line) is
+ * undone between the two, before anything that can raise.
  */
 #include "transport.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <lauxlib.h>
@@ -31,23 +50,40 @@
 #include "buffer.h"
 #include "compat.h"
 #include "credential.h"
+#include "token_json.h"
 
 #define TRANSPORT_MT "atlas_admin.transport"
-#define DEFAULT_MAX_RESPONSE (8u * 1024u * 1024u)
+#define DEFAULT_MAX_RESPONSE ((size_t)8 * 1024 * 1024)
+#define MAX_RESPONSE_LIMIT ((size_t)1024 * 1024 * 1024) /* 1 GiB: more is a mistake */
+#define DEFAULT_MAX_HEADER ((size_t)64 * 1024)
+#define MAX_HEADER_LIMIT ((size_t)16 * 1024 * 1024)
+#define MAX_EXCHANGES 8 /* a call is at most a challenge, a resend and a token request */
+#define REDACTED "<redacted>"
+
+typedef struct {
+  buffer_t req_head, req_body, resp_head, resp_body;
+  long status;
+  double start, end;
+} exchange_t;
 
 typedef struct {
   CURL *curl;                 /* NULL once closed */
-  struct curl_slist *headers; /* the last request's headers */
+  struct curl_slist *headers; /* the current request's headers (may hold a token) */
   buffer_t head;              /* header block of the latest response */
-  buffer_t body;              /* body of the latest response */
+  buffer_t body;              /* body of the latest response (may hold a token) */
   buffer_t form;              /* an OAuth form body (may hold a token) */
-  size_t max_response;
-  int too_large;              /* the write callback refused a body */
+  size_t max_response, max_header;
+  int too_large, header_too_large;
+  int trace, redact_bodies;   /* trace: collect exchanges; redact: an OAuth transfer */
+  int nexchanges;             /* exchanges begun in this transfer (may exceed MAX_EXCHANGES) */
+  exchange_t exchanges[MAX_EXCHANGES];
   char errbuf[CURL_ERROR_SIZE];
 } transport_t;
 
-/* Open handles in this process, for the GC spec and leak hunting. */
-static int open_transports;
+/* Open handles in this process, for the GC spec and leak hunting.  Atomic:
+ * every Lua state of the process (nginx workers' threads, embedders)
+ * changes it. */
+static atomic_int open_transports;
 
 static transport_t *check_open(lua_State *L) {
   transport_t *t = (transport_t *)luaL_checkudata(L, 1, TRANSPORT_MT);
@@ -58,12 +94,15 @@ static transport_t *check_open(lua_State *L) {
 /* Frees a header list after wiping it: it may carry a bearer token. */
 static void free_headers(transport_t *t) {
   struct curl_slist *h;
-  for (h = t->headers; h; h = h->next) {
-    volatile char *p = h->data;
-    while (*p) *p++ = 0;
-  }
+  for (h = t->headers; h; h = h->next) buffer_wipe_bytes(h->data, strlen(h->data));
   curl_slist_free_all(t->headers);
   t->headers = NULL;
+}
+
+static double monotonic_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- libcurl callbacks (pure C) --------------------------------------- */
@@ -71,7 +110,7 @@ static void free_headers(transport_t *t) {
 static size_t on_body(char *data, size_t size, size_t n, void *ud) {
   transport_t *t = (transport_t *)ud;
   size_t len = size * n;
-  if (t->body.len + len > t->max_response) {
+  if (len > t->max_response - t->body.len) {
     t->too_large = 1;
     return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
   }
@@ -88,55 +127,205 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud) {
     buffer_clear(&t->head);
     buffer_clear(&t->body);
   }
-  if (t->head.len + len > t->max_response) return 0;
+  if (len > t->max_header - t->head.len) {
+    t->header_too_large = 1;
+    return 0;
+  }
   return buffer_append(&t->head, data, len) == 0 ? len : 0;
+}
+
+/* Names whose values never enter a trace. */
+static int sensitive_header(const char *line, size_t len) {
+  static const char *const names[] = { "authorization", "proxy-authorization", "cookie", "set-cookie", NULL };
+  const char *const *n;
+  const char *colon = memchr(line, ':', len);
+  size_t nl;
+  if (!colon) return 0;
+  nl = (size_t)(colon - line);
+  for (n = names; *n; n++)
+    if (strlen(*n) == nl && strncasecmp(*n, line, nl) == 0) return 1;
+  return 0;
+}
+
+/* Appends a block of header lines to a trace buffer, replacing the value
+ * of every sensitive header.  Bounded by cap. */
+static void trace_headers(buffer_t *b, const char *data, size_t len, size_t cap) {
+  const char *p = data, *end = data + len;
+  while (p < end) {
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    size_t n = eol ? (size_t)(eol - p) + 1 : (size_t)(end - p);
+    if (b->len + n > cap) return;
+    if (sensitive_header(p, n)) {
+      const char *colon = memchr(p, ':', n);
+      buffer_append(b, p, (size_t)(colon - p));
+      buffer_append(b, ": " REDACTED "\r\n", sizeof(": " REDACTED "\r\n") - 1);
+    } else {
+      buffer_append(b, p, n);
+    }
+    p += n;
+  }
+}
+
+static void trace_body(transport_t *t, buffer_t *b, const char *data, size_t len) {
+  if (t->redact_bodies) {
+    if (b->len == 0) buffer_append(b, REDACTED, sizeof REDACTED - 1);
+    return;
+  }
+  if (len > t->max_response - b->len) len = t->max_response - b->len;
+  buffer_append(b, data, len);
+}
+
+/* CURLOPT_DEBUGFUNCTION with trace = true: one exchange per request sent.
+ * Redaction happens here, before the bytes are kept anywhere. */
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *ud) {
+  transport_t *t = (transport_t *)ud;
+  exchange_t *x;
+  (void)h;
+  if (type == CURLINFO_HEADER_OUT) {
+    if (t->nexchanges < MAX_EXCHANGES) {
+      x = &t->exchanges[t->nexchanges];
+      buffer_clear(&x->req_head);
+      buffer_clear(&x->req_body);
+      buffer_clear(&x->resp_head);
+      buffer_clear(&x->resp_body);
+      x->status = 0;
+      x->start = x->end = monotonic_now();
+    }
+    t->nexchanges++;
+  }
+  if (t->nexchanges == 0 || t->nexchanges > MAX_EXCHANGES) return 0;
+  x = &t->exchanges[t->nexchanges - 1];
+  switch (type) {
+  case CURLINFO_HEADER_OUT: trace_headers(&x->req_head, data, size, t->max_header); break;
+  case CURLINFO_DATA_OUT: trace_body(t, &x->req_body, data, size); break;
+  case CURLINFO_HEADER_IN:
+    if (size >= 12 && memcmp(data, "HTTP/", 5) == 0) {
+      const char *sp = memchr(data, ' ', size);
+      buffer_clear(&x->resp_head); /* a 100 Continue is followed by the real status */
+      if (sp && sp + 4 <= data + size && isdigit((unsigned char)sp[1]) && isdigit((unsigned char)sp[2]) &&
+          isdigit((unsigned char)sp[3]))
+        x->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
+    }
+    trace_headers(&x->resp_head, data, size, t->max_header);
+    break;
+  case CURLINFO_DATA_IN: trace_body(t, &x->resp_body, data, size); break;
+  default: return 0;
+  }
+  x->end = monotonic_now();
+  return 0;
 }
 
 /* ---- construction ----------------------------------------------------- */
 
-static double opt_number(lua_State *L, int idx, const char *name, double dflt) {
+/* Number option at opts[name] (nil -> dflt); must be finite. */
+static double opt_number(lua_State *L, const char *name, double dflt) {
   double v;
-  lua_getfield(L, idx, name);
-  v = lua_isnil(L, -1) ? dflt : luaL_checknumber(L, -1);
+  int isnum;
+  lua_getfield(L, 1, name);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return dflt;
+  }
+  v = lua_tonumberx(L, -1, &isnum);
+  lua_pop(L, 1);
+  if (!isnum || !isfinite(v)) luaL_error(L, "atlas-admin: transport option %s must be a finite number", name);
+  return v;
+}
+
+/* Seconds -> milliseconds for libcurl, where 0 means "no timeout": a
+ * positive value under 1 ms is rounded up to 1 ms, never down to 0. */
+static long checked_ms(lua_State *L, double seconds, const char *name) {
+  double ms = ceil(seconds * 1000.0);
+  if (!(seconds > 0)) luaL_error(L, "atlas-admin: transport option %s must be positive", name);
+  if (ms > (double)(LONG_MAX / 2)) luaL_error(L, "atlas-admin: transport option %s is too large", name);
+  return ms < 1 ? 1 : (long)ms;
+}
+
+static size_t checked_size(lua_State *L, double v, const char *name, size_t min, size_t max) {
+  if (v < (double)min || v > (double)max) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "atlas-admin: transport option %s must be between %zu and %zu", name, min, max);
+    lua_pushstring(L, msg);
+    lua_error(L);
+  }
+  return (size_t)v;
+}
+
+/* Pushes opts[name] and returns it as a C string, or NULL (and pushes
+ * nothing) when absent.  The value stays on the stack, so the pointer stays
+ * valid until the caller pops it, after libcurl has copied it. */
+static const char *opt_string(lua_State *L, const char *name) {
+  size_t len;
+  const char *v;
+  lua_getfield(L, 1, name);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "atlas-admin: transport option %s must be a string", name);
+  v = lua_tolstring(L, -1, &len);
+  if (strlen(v) != len) luaL_error(L, "atlas-admin: transport option %s contains a NUL byte", name);
+  return v;
+}
+
+static int opt_boolean(lua_State *L, const char *name) {
+  int v;
+  lua_getfield(L, 1, name);
+  v = lua_toboolean(L, -1);
   lua_pop(L, 1);
   return v;
 }
 
-/* Returns a string option; it stays valid while opts is on the stack. */
-static const char *opt_string(lua_State *L, int idx, const char *name) {
-  const char *v;
-  lua_getfield(L, idx, name);
-  v = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
-  lua_pop(L, 1);
-  return v;
+static void set_secret_buffers(transport_t *t) {
+  t->body.secret = 1; /* an OAuth token response */
+  t->form.secret = 1; /* a token being revoked */
+  t->head.secret = 1; /* cookies, if a proxy or server sets any */
 }
 
 static int l_transport(lua_State *L) {
   transport_t *t;
   credential_t *cred;
-  const char *ua, *ca;
-  double timeout, connect_timeout, max_response;
+  const char *ua, *ca_file, *ca_path, *proxy;
+  long timeout_ms, connect_ms, low_speed_time;
+  double low_speed_limit;
+  size_t max_response, max_header;
+  int trace;
   CURLcode rc = CURLE_OK;
 
   luaL_checktype(L, 1, LUA_TTABLE);
   cred = credential_check(L, 2);
-  timeout = opt_number(L, 1, "timeout", 30);
-  connect_timeout = opt_number(L, 1, "connect_timeout", 10);
-  max_response = opt_number(L, 1, "max_response_bytes", DEFAULT_MAX_RESPONSE);
-  ua = opt_string(L, 1, "user_agent");
-  ca = opt_string(L, 1, "ca_file");
-  luaL_argcheck(L, timeout > 0 && connect_timeout > 0, 1, "timeouts must be positive");
-  luaL_argcheck(L, max_response >= 1024, 1, "max_response_bytes must be at least 1024");
+  lua_settop(L, 2);
+  timeout_ms = checked_ms(L, opt_number(L, "timeout", 30), "timeout");
+  connect_ms = checked_ms(L, opt_number(L, "connect_timeout", 10), "connect_timeout");
+  max_response = checked_size(L, opt_number(L, "max_response_bytes", (double)DEFAULT_MAX_RESPONSE),
+                              "max_response_bytes", 1024, MAX_RESPONSE_LIMIT);
+  max_header = checked_size(L, opt_number(L, "max_header_bytes", (double)DEFAULT_MAX_HEADER), "max_header_bytes",
+                            1024, MAX_HEADER_LIMIT);
+  low_speed_limit = opt_number(L, "low_speed_limit", 1);
+  low_speed_time = (long)ceil(opt_number(L, "low_speed_time", 30));
+  if (low_speed_limit < 0 || low_speed_limit > 1e9 || low_speed_time < 1 || low_speed_time > 86400)
+    return luaL_error(L, "atlas-admin: low_speed_limit must be 0..1e9 bytes/s and low_speed_time 1..86400 s");
+  trace = opt_boolean(L, "trace");
+  /* The strings stay on the stack (above opts and cred) until libcurl
+   * has copied them: a converted or computed value popped early could be
+   * collected before curl_easy_setopt reads it. */
+  ua = opt_string(L, "user_agent");
+  ca_file = opt_string(L, "ca_file");
+  ca_path = opt_string(L, "ca_path");
+  proxy = opt_string(L, "proxy");
 
   /* The userdata and its __gc first, then the handle. */
   t = (transport_t *)lua_newuserdata(L, sizeof *t);
   memset(t, 0, sizeof *t);
   luaL_getmetatable(L, TRANSPORT_MT);
   lua_setmetatable(L, -2);
-  t->max_response = (size_t)max_response;
+  set_secret_buffers(t);
+  t->max_response = max_response;
+  t->max_header = max_header;
+  t->trace = trace;
   t->curl = curl_easy_init();
   if (!t->curl) return luaL_error(L, "atlas-admin: curl_easy_init failed (out of memory?)");
-  open_transports++;
+  atomic_fetch_add(&open_transports, 1);
 
 #define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, opt, val)
   SET(CURLOPT_NOSIGNAL, 1L);          /* no SIGALRM: threads and nginx */
@@ -145,17 +334,30 @@ static int l_transport(lua_State *L) {
   SET(CURLOPT_WRITEDATA, t);
   SET(CURLOPT_HEADERFUNCTION, on_header);
   SET(CURLOPT_HEADERDATA, t);
-  SET(CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
-  SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(connect_timeout * 1000));
+  SET(CURLOPT_TIMEOUT_MS, timeout_ms);
+  SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  /* A server that trickles bytes is abandoned (the total timeout bounds
+   * it too; this ends it sooner when the timeout is long). */
+  SET(CURLOPT_LOW_SPEED_LIMIT, (long)low_speed_limit);
+  SET(CURLOPT_LOW_SPEED_TIME, low_speed_time);
+  SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_response);
   SET(CURLOPT_TCP_KEEPALIVE, 1L);
   SET(CURLOPT_FOLLOWLOCATION, 0L);    /* a redirect would resend credentials */
   SET(CURLOPT_PROTOCOLS_STR, "http,https");
-  /* TLS verification stays on; ca_file only changes which CAs are trusted. */
+  /* TLS verification stays on; ca_file/ca_path only change which CAs are trusted. */
   SET(CURLOPT_SSL_VERIFYPEER, 1L);
   SET(CURLOPT_SSL_VERIFYHOST, 2L);
   SET(CURLOPT_ACCEPT_ENCODING, "");   /* whatever this libcurl can decode */
-  if (ca) SET(CURLOPT_CAINFO, ca);
+  if (ca_file) SET(CURLOPT_CAINFO, ca_file);
+  if (ca_path) SET(CURLOPT_CAPATH, ca_path);
+  /* Without a proxy option libcurl reads the standard *_proxy variables. */
+  if (proxy) SET(CURLOPT_PROXY, proxy);
   if (ua) SET(CURLOPT_USERAGENT, ua);
+  if (trace) {
+    SET(CURLOPT_DEBUGFUNCTION, on_debug);
+    SET(CURLOPT_DEBUGDATA, t);
+    SET(CURLOPT_VERBOSE, 1L);
+  }
   if (cred->kind == CREDENTIAL_DIGEST) {
     /* libcurl copies both strings; it answers the challenge and then
      * reuses the nonce on this handle. */
@@ -166,53 +368,92 @@ static int l_transport(lua_State *L) {
 #undef SET
   if (rc != CURLE_OK)
     return luaL_error(L, "atlas-admin: libcurl rejected an option: %s", curl_easy_strerror(rc));
+  /* libcurl holds its own copies now; the transport is on top. */
   return 1;
 }
 
 /* ---- a request --------------------------------------------------------- */
 
-static int valid_header_text(const char *s) {
-  for (; *s; s++)
-    if (*s == '\r' || *s == '\n') return 0;
+/* Header names and values: no CR, LF or NUL (a Lua string may embed one,
+ * and C would silently cut the value there). */
+static int valid_header_text(const char *s, size_t len) {
+  size_t i;
+  for (i = 0; i < len; i++)
+    if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return 0;
   return 1;
+}
+
+/* Methods are upper-case tokens; URLs are absolute http(s) without space,
+ * control bytes or NUL.  The Lua layer builds both; the core checks them
+ * again so it is safe when called on its own. */
+static void check_method(lua_State *L, int idx) {
+  size_t len, i;
+  const char *m = luaL_checklstring(L, idx, &len);
+  luaL_argcheck(L, len > 0 && len <= 16, idx, "invalid HTTP method");
+  for (i = 0; i < len; i++) luaL_argcheck(L, m[i] >= 'A' && m[i] <= 'Z', idx, "invalid HTTP method");
+}
+
+static void check_url(lua_State *L, int idx) {
+  size_t len, i;
+  const char *u = luaL_checklstring(L, idx, &len);
+  luaL_argcheck(L, (len > 7 && strncmp(u, "http://", 7) == 0) || (len > 8 && strncmp(u, "https://", 8) == 0), idx,
+                "URL must start with http:// or https://");
+  for (i = 0; i < len; i++)
+    luaL_argcheck(L, (unsigned char)u[i] > 0x20 && u[i] != 0x7f, idx, "URL contains a space, control byte or NUL");
+}
+
+/* Appends one C string to t->headers, keeping the old list on failure. */
+static int append_header(transport_t *t, const char *line) {
+  struct curl_slist *h = curl_slist_append(t->headers, line);
+  if (!h) return -1;
+  t->headers = h;
+  return 0;
+}
+
+/* Adds "Authorization: Bearer <token>" built in C memory: the token never
+ * becomes a Lua string.  No Lua call happens while line is allocated. */
+static int append_bearer(transport_t *t, const credential_t *bearer) {
+  static const char prefix[] = "Authorization: Bearer ";
+  size_t n = sizeof prefix - 1 + bearer->secret_len + 1;
+  char *line = malloc(n);
+  int rc;
+  if (!line) return -1;
+  memcpy(line, prefix, sizeof prefix - 1);
+  memcpy(line + sizeof prefix - 1, credential_secret(bearer), bearer->secret_len);
+  line[n - 1] = '\0';
+  rc = append_header(t, line); /* libcurl's slist keeps a copy, wiped in free_headers */
+  buffer_wipe_bytes(line, n);
+  free(line);
+  return rc;
 }
 
 /* Builds t->headers from the table at idx (and the bearer credential, if
  * any).  Each line is formatted on the Lua stack and copied by libcurl, so
  * no C string is live if a Lua error is raised. */
 static void build_headers(lua_State *L, transport_t *t, int idx, credential_t *bearer) {
-  struct curl_slist *h;
   free_headers(t);
   /* No Expect: 100-continue wait: it would cost a round trip per call. */
-  t->headers = curl_slist_append(NULL, "Expect:");
-  if (!t->headers) luaL_error(L, "atlas-admin: out of memory");
+  if (append_header(t, "Expect:") != 0) luaL_error(L, "atlas-admin: out of memory");
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {      /* key, value */
+    size_t kl, vl;
     const char *k, *v;
     /* lua_tostring on a number key would confuse lua_next: check types. */
     if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
       luaL_error(L, "atlas-admin: header names and values must be strings");
-    k = lua_tostring(L, -2);
-    v = lua_tostring(L, -1);
-    if (!valid_header_text(k) || !valid_header_text(v) || strchr(k, ':'))
-      luaL_error(L, "atlas-admin: invalid header %s", k);
+    k = lua_tolstring(L, -2, &kl);
+    v = lua_tolstring(L, -1, &vl);
+    if (kl == 0 || !valid_header_text(k, kl) || !valid_header_text(v, vl) || memchr(k, ':', kl) ||
+        memchr(k, ' ', kl))
+      luaL_error(L, "atlas-admin: invalid header name or value (CR, LF, NUL, ':' or space)");
+    /* A caller's Authorization would bypass the credential rules. */
+    if (kl == 13 && strncasecmp(k, "authorization", 13) == 0)
+      luaL_error(L, "atlas-admin: Authorization is set by the credential, not by headers");
     lua_pushfstring(L, "%s: %s", k, v); /* key, value, line */
-    h = curl_slist_append(t->headers, lua_tostring(L, -1));
-    if (!h) luaL_error(L, "atlas-admin: out of memory");
-    t->headers = h;
+    if (append_header(t, lua_tostring(L, -1)) != 0) luaL_error(L, "atlas-admin: out of memory");
     lua_pop(L, 2);                     /* key */
   }
-  if (bearer) {
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    luaL_addstring(&b, "Authorization: Bearer ");
-    luaL_addlstring(&b, credential_secret(bearer), bearer->secret_len);
-    luaL_pushresult(&b);
-    h = curl_slist_append(t->headers, lua_tostring(L, -1));
-    lua_pop(L, 1);
-    if (!h) luaL_error(L, "atlas-admin: out of memory");
-    t->headers = h;
-  }
+  if (bearer && append_bearer(t, bearer) != 0) luaL_error(L, "atlas-admin: out of memory");
 }
 
 static CURLcode set_method(CURL *c, const char *method, const char *body, size_t body_len) {
@@ -223,7 +464,7 @@ static CURLcode set_method(CURL *c, const char *method, const char *body, size_t
       rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") ? method : NULL);
     return rc;
   }
-  /* POSTFIELDS points at the Lua string, alive on the stack for the call. */
+  /* POSTFIELDS points at the Lua string (or t->form), alive for the call. */
   rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
   if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
   if (rc == CURLE_OK)
@@ -231,7 +472,7 @@ static CURLcode set_method(CURL *c, const char *method, const char *body, size_t
   return rc;
 }
 
-/* Pushes the latest response's headers as a table with lower-cased names;
+/* Pushes a response header block as a table with lower-cased names;
  * repeated headers are joined with ", " as RFC 9110 allows. */
 static void push_headers(lua_State *L, const buffer_t *head) {
   const char *p = head->data, *end = head->data + head->len;
@@ -266,57 +507,135 @@ static void push_headers(lua_State *L, const buffer_t *head) {
   }
 }
 
-static void push_info(lua_State *L, CURL *c) {
+static void set_string(lua_State *L, const char *key, const buffer_t *b) {
+  if (b->len == 0) return;
+  lua_pushlstring(L, b->data, b->len);
+  lua_setfield(L, -2, key);
+}
+
+static void push_exchanges(lua_State *L, transport_t *t) {
+  int i, n = t->nexchanges < MAX_EXCHANGES ? t->nexchanges : MAX_EXCHANGES;
+  const char *url = NULL;
+  curl_easy_getinfo(t->curl, CURLINFO_EFFECTIVE_URL, &url);
+  lua_createtable(L, n, 0);
+  for (i = 0; i < n; i++) {
+    exchange_t *x = &t->exchanges[i];
+    const char *sp = x->req_head.data ? memchr(x->req_head.data, ' ', x->req_head.len) : NULL;
+    lua_createtable(L, 0, 8);
+    if (sp) {
+      lua_pushlstring(L, x->req_head.data, (size_t)(sp - x->req_head.data));
+      lua_setfield(L, -2, "method");
+    }
+    if (url) {
+      lua_pushstring(L, url);
+      lua_setfield(L, -2, "url");
+    }
+    if (x->status) {
+      lua_pushinteger(L, (lua_Integer)x->status);
+      lua_setfield(L, -2, "status");
+    }
+    set_string(L, "request_head", &x->req_head);
+    set_string(L, "request_body", &x->req_body);
+    set_string(L, "response_head", &x->resp_head);
+    set_string(L, "response_body", &x->resp_body);
+    lua_pushnumber(L, x->end - x->start);
+    lua_setfield(L, -2, "elapsed");
+    lua_rawseti(L, -2, i + 1);
+  }
+  if (t->nexchanges > MAX_EXCHANGES) {
+    lua_pushinteger(L, t->nexchanges - MAX_EXCHANGES);
+    lua_setfield(L, -2, "dropped");
+  }
+}
+
+static void push_info(lua_State *L, transport_t *t) {
   double total = 0;
-  long connects = 0;
-  curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &total);
-  curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
-  lua_createtable(L, 0, 2);
+  long connects = 0, request_size = 0, header_size = 0;
+  curl_easy_getinfo(t->curl, CURLINFO_TOTAL_TIME, &total);
+  curl_easy_getinfo(t->curl, CURLINFO_NUM_CONNECTS, &connects);
+  curl_easy_getinfo(t->curl, CURLINFO_REQUEST_SIZE, &request_size);
+  curl_easy_getinfo(t->curl, CURLINFO_HEADER_SIZE, &header_size);
+  lua_createtable(L, 0, 5);
   lua_pushnumber(L, total);
   lua_setfield(L, -2, "total_time");
   lua_pushinteger(L, connects);
   lua_setfield(L, -2, "new_connections");
+  /* A retry policy resends a non-idempotent call only when no byte of it
+   * was sent, and tells "no answer" from "lost answer" by these. */
+  lua_pushboolean(L, request_size > 0);
+  lua_setfield(L, -2, "request_sent");
+  lua_pushboolean(L, header_size > 0 || t->body.len > 0);
+  lua_setfield(L, -2, "response_started");
+  if (t->trace) {
+    push_exchanges(L, t);
+    lua_setfield(L, -2, "exchanges");
+  }
 }
 
-/* Runs the prepared transfer (unless setup already failed with rc) and
- * pushes status, headers, body, info or nil, code, message. */
-static int perform_and_push(lua_State *L, transport_t *t, CURLcode rc) {
-  long status = 0;
+/* Runs the prepared transfer unless setup already failed with rc.  Pure C:
+ * nothing here can raise. */
+static CURLcode perform(transport_t *t, CURLcode rc) {
   buffer_clear(&t->head);
   buffer_clear(&t->body);
-  t->too_large = 0;
+  t->too_large = t->header_too_large = 0;
+  t->nexchanges = 0;
   t->errbuf[0] = '\0';
   if (rc == CURLE_OK) rc = curl_easy_perform(t->curl);
+  return rc;
+}
+
+/* After a transfer: the header list (it may hold a bearer token) is
+ * unhooked and wiped.  Pure C. */
+static void after_transfer(transport_t *t) {
+  curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, NULL);
+  free_headers(t);
+}
+
+/* Pushes status, headers, body, info or nil, code, message, info. */
+static int push_result(lua_State *L, transport_t *t, CURLcode rc, int with_body) {
+  long status = 0;
   if (rc != CURLE_OK) {
     lua_pushnil(L);
     lua_pushinteger(L, (lua_Integer)rc);
-    if (t->too_large)
-      lua_pushfstring(L, "response larger than max_response_bytes (%d bytes)", (int)t->max_response);
-    else if (t->errbuf[0])
+    if (t->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "response larger than max_response_bytes (%zu bytes)", t->max_response);
+      lua_pushstring(L, msg);
+    } else if (t->header_too_large) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "response headers larger than max_header_bytes (%zu bytes)", t->max_header);
+      lua_pushstring(L, msg);
+    } else if (t->errbuf[0]) {
       lua_pushstring(L, t->errbuf);
-    else
+    } else {
       lua_pushstring(L, curl_easy_strerror(rc));
+    }
+    push_info(L, t);
     buffer_clear(&t->body);
-    return 3;
+    return 4;
   }
   curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
   lua_pushinteger(L, (lua_Integer)status);
   push_headers(L, &t->head);
-  lua_pushlstring(L, t->body.data ? t->body.data : "", t->body.len);
-  push_info(L, t->curl);
-  buffer_clear(&t->body);
+  if (with_body) lua_pushlstring(L, t->body.data ? t->body.data : "", t->body.len);
+  else lua_pushliteral(L, "");
+  push_info(L, t);
   return 4;
 }
 
 static int l_send(lua_State *L) {
   transport_t *t = check_open(L);
-  const char *method = luaL_checkstring(L, 2);
-  const char *url = luaL_checkstring(L, 3);
+  const char *method, *url;
   size_t body_len = 0;
   const char *body;
   credential_t *bearer = NULL;
   CURLcode rc;
+  int n;
 
+  check_method(L, 2);
+  check_url(L, 3);
+  method = lua_tostring(L, 2);
+  url = lua_tostring(L, 3);
   luaL_checktype(L, 4, LUA_TTABLE);
   body = luaL_optlstring(L, 5, NULL, &body_len);
   if (!lua_isnoneornil(L, 6)) {
@@ -324,15 +643,19 @@ static int l_send(lua_State *L) {
     /* Only a token may travel as Bearer: never a private key or secret. */
     luaL_argcheck(L, bearer->kind == CREDENTIAL_BEARER, 6, "bearer credential expected");
   }
-  lua_settop(L, 6);
+  lua_settop(L, 6); /* method, url and body stay anchored here for the transfer */
 
   build_headers(L, t, 4, bearer);
+  t->redact_bodies = 0;
   rc = curl_easy_setopt(t->curl, CURLOPT_URL, url);
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
   if (rc == CURLE_OK) rc = set_method(t->curl, method, body, body_len);
-  return perform_and_push(L, t, rc);
+  rc = perform(t, rc);
+  after_transfer(t);
+  n = push_result(L, t, rc, 1);
+  buffer_clear(&t->body);
+  return n;
 }
-
 
 /* ---- OAuth (service accounts) ------------------------------------------ */
 
@@ -345,70 +668,139 @@ static int form_add(transport_t *t, const char *name, const char *value, size_t 
   rc = (t->form.len ? buffer_append(&t->form, "&", 1) : 0) |
        buffer_append(&t->form, name, strlen(name)) | buffer_append(&t->form, "=", 1) |
        buffer_append(&t->form, escaped, strlen(escaped));
-  { volatile char *p = escaped; while (*p) *p++ = 0; }
+  buffer_wipe_bytes(escaped, strlen(escaped));
   curl_free(escaped);
   return rc ? -1 : 0;
 }
 
-/* transport:oauth(url, service_account, "token")
+/* Removes everything an OAuth transfer put on the handle: the Basic
+ * credentials (the API calls that follow carry a bearer token instead),
+ * the form (it may hold the token being revoked) and the headers.  Pure C,
+ * run before anything that can raise. */
+static void oauth_cleanup(transport_t *t) {
+  curl_easy_setopt(t->curl, CURLOPT_USERNAME, NULL);
+  curl_easy_setopt(t->curl, CURLOPT_PASSWORD, NULL);
+  curl_easy_setopt(t->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE);
+  curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, NULL);
+  after_transfer(t);
+  buffer_free(&t->form, 1);
+  t->redact_bodies = 0;
+}
+
+/* Pushes the fifth result of a successful token request: the token as a
+ * bearer credential (copied from the response buffer, which is then
+ * wiped), its lifetime and type; nil when the answer is not a plain token
+ * response.  The token reaches Lua as a string only when keep is set. */
+static void push_token(lua_State *L, transport_t *t, int keep) {
+  token_fields_t f;
+  if (token_json_scan(t->body.data, t->body.len, &f) != 0 || !f.token || !f.has_expires_in ||
+      !(f.expires_in > 0 && f.expires_in < 1e9)) {
+    buffer_clear(&t->body);
+    lua_pushnil(L);
+    return;
+  }
+  lua_createtable(L, 0, 4);
+  if (credential_push(L, CREDENTIAL_BEARER, "", 0, f.token, f.token_len) != 0) {
+    lua_pop(L, 1);
+    buffer_clear(&t->body);
+    lua_pushnil(L);
+    return;
+  }
+  lua_setfield(L, -2, "bearer");
+  lua_pushnumber(L, f.expires_in);
+  lua_setfield(L, -2, "expires_in");
+  if (f.type) {
+    lua_pushlstring(L, f.type, f.type_len);
+    lua_setfield(L, -2, "token_type");
+  }
+  if (keep) {
+    lua_pushlstring(L, f.token, f.token_len);
+    lua_setfield(L, -2, "access_token");
+  }
+  buffer_clear(&t->body); /* a secret buffer: wiped */
+}
+
+/* transport:oauth(url, service_account, "token" [, nil, keep])
  * transport:oauth(url, service_account, "revoke", bearer)
- *   -> status, headers, body, info | nil, curl_code, message
  * POSTs the OAuth form with HTTP Basic client_id:client_secret (libcurl
  * encodes it).  The form is built here so that the token being revoked
  * never has to exist as a Lua string. */
 static int l_oauth(lua_State *L) {
   static const char *const actions[] = { "token", "revoke", NULL };
   transport_t *t = check_open(L);
-  const char *url = luaL_checkstring(L, 2);
-  credential_t *sa = credential_check(L, 3);
-  int action = luaL_checkoption(L, 4, NULL, actions);
-  credential_t *token = action == 1 ? credential_check(L, 5) : NULL;
+  const char *url;
+  credential_t *sa, *token;
+  int action, keep, n;
+  long status = 0;
   CURLcode rc;
-  int n;
 
+  check_url(L, 2);
+  url = lua_tostring(L, 2);
+  sa = credential_check(L, 3);
+  action = luaL_checkoption(L, 4, NULL, actions);
+  token = action == 1 ? credential_check(L, 5) : NULL;
+  keep = action == 0 && lua_toboolean(L, 6);
   luaL_argcheck(L, sa->kind == CREDENTIAL_SERVICE_ACCOUNT, 3, "service account credential expected");
-  free_headers(t);
-  t->headers = curl_slist_append(NULL, "Expect:");
-  if (t->headers) t->headers = curl_slist_append(t->headers, "Accept: application/json");
-  if (t->headers) t->headers = curl_slist_append(t->headers, "Content-Type: application/x-www-form-urlencoded");
-  if (!t->headers) return luaL_error(L, "atlas-admin: out of memory");
+  luaL_argcheck(L, !token || token->kind == CREDENTIAL_BEARER, 5, "bearer credential expected");
+  lua_settop(L, 6);
 
+  free_headers(t);
+  if (append_header(t, "Expect:") != 0 || append_header(t, "Accept: application/json") != 0 ||
+      append_header(t, "Content-Type: application/x-www-form-urlencoded") != 0) {
+    free_headers(t);
+    return luaL_error(L, "atlas-admin: out of memory");
+  }
   buffer_free(&t->form, 1);
   if (action == 0)
     n = form_add(t, "grant_type", "client_credentials", 18);
   else
     n = form_add(t, "token", credential_secret(token), token->secret_len) |
         form_add(t, "token_type_hint", "access_token", 12);
-  if (n) return luaL_error(L, "atlas-admin: out of memory");
+  if (n) {
+    oauth_cleanup(t);
+    return luaL_error(L, "atlas-admin: out of memory");
+  }
 
+  t->redact_bodies = 1; /* the form and the token answer never enter a trace */
   rc = curl_easy_setopt(t->curl, CURLOPT_URL, url);
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_USERNAME, credential_id(sa));
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_PASSWORD, credential_secret(sa));
   if (rc == CURLE_OK) rc = set_method(t->curl, "POST", t->form.data, t->form.len);
-  n = perform_and_push(L, t, rc);
-  /* The handle must not send Basic credentials on the API calls that
-   * follow: those carry the bearer token instead. */
-  curl_easy_setopt(t->curl, CURLOPT_USERNAME, NULL);
-  curl_easy_setopt(t->curl, CURLOPT_PASSWORD, NULL);
-  curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, NULL);
-  buffer_free(&t->form, 1);
+  rc = perform(t, rc);
+  oauth_cleanup(t); /* before any push: a raise below leaves nothing on the handle */
+  if (rc == CURLE_OK) curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  /* A 200 token answer's body is the token: it is returned as a
+   * credential, never as a string. */
+  n = push_result(L, t, rc, !(action == 0 && status == 200));
+  if (rc == CURLE_OK && action == 0 && status == 200) {
+    push_token(L, t, keep);
+    n++;
+  }
+  buffer_clear(&t->body);
   return n;
 }
 
 /* close and __gc: one idempotent function. */
 static int l_close(lua_State *L) {
   transport_t *t = (transport_t *)luaL_checkudata(L, 1, TRANSPORT_MT);
+  int i;
   if (t->curl) {
     curl_easy_cleanup(t->curl);
     t->curl = NULL;
-    open_transports--;
+    atomic_fetch_sub(&open_transports, 1);
   }
   free_headers(t);
-  buffer_free(&t->head, 0);
+  buffer_free(&t->head, 1);
   buffer_free(&t->body, 1);
   buffer_free(&t->form, 1);
+  for (i = 0; i < MAX_EXCHANGES; i++) {
+    buffer_free(&t->exchanges[i].req_head, 0);
+    buffer_free(&t->exchanges[i].req_body, 0);
+    buffer_free(&t->exchanges[i].resp_head, 0);
+    buffer_free(&t->exchanges[i].resp_body, 0);
+  }
   return 0;
 }
 
@@ -425,7 +817,7 @@ static int l_tostring(lua_State *L) {
 }
 
 static int l_open_transports(lua_State *L) {
-  lua_pushinteger(L, open_transports);
+  lua_pushinteger(L, atomic_load(&open_transports));
   return 1;
 }
 

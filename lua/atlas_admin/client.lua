@@ -40,7 +40,12 @@ function M.new(settings)
     timeout = settings.timeout,
     connect_timeout = settings.connect_timeout,
     ca_file = settings.ca_file,
+    ca_path = settings.ca_path,
+    proxy = settings.proxy,
     max_response_bytes = settings.max_response_bytes,
+    max_header_bytes = settings.max_header_bytes,
+    low_speed_limit = settings.low_speed_limit,
+    low_speed_time = settings.low_speed_time,
     user_agent = ua,
   }, settings.auth)
   return setmetatable({

@@ -13,6 +13,9 @@ M.DEFAULTS = {
   timeout = 30,
   connect_timeout = 10,
   max_response_bytes = 8 * 1024 * 1024,
+  max_header_bytes = 64 * 1024,
+  low_speed_limit = 1,
+  low_speed_time = 30,
 }
 
 local function bad(field, message)
@@ -77,10 +80,29 @@ local function check_api_versions(opts)
   return versions
 end
 
-local function positive(field, v, min)
-  if type(v) ~= "number" or v ~= v or v < (min or 0) or v == math.huge or (not min and v <= 0) then
-    return bad(field, field .. " must be a positive number" .. (min and (" of at least " .. min) or "")
-      .. (field:find("timeout") and " (seconds)" or ""))
+-- A number of seconds libcurl can honour: at least 1 ms (libcurl reads a
+-- timeout of 0 ms as "no timeout", so a smaller value would silently mean
+-- forever) and at most a year.
+local function seconds(field, v)
+  if type(v) ~= "number" or v ~= v or v < 0.001 or v > 31536000 then
+    return bad(field, field .. " must be a number of seconds from 0.001 to 31536000 (a year), got " .. tostring(v))
+  end
+  return v
+end
+
+-- A byte count within [min, max].
+local function byte_count(field, v, min, max)
+  if type(v) ~= "number" or v ~= v or v < min or v > max or v ~= math.floor(v) then
+    return bad(field, string.format("%s must be a whole number of bytes from %d to %d, got %s", field, min, max,
+      tostring(v)))
+  end
+  return v
+end
+
+local function optional_path(field, v, what)
+  if v == nil then return true end
+  if type(v) ~= "string" or v == "" or v:find("%z") then
+    return bad(field, field .. " must be the path of " .. what)
   end
   return v
 end
@@ -107,7 +129,8 @@ end
 local CLIENT_KEYS = {
   auth = true, base_url = true, api_version = true, api_versions = true, timeout = true, connect_timeout = true,
   ca_file = true, envelope = true, pretty = true, extra_roles = true, on_warning = true,
-  max_response_bytes = true, user_agent = true, token_refresh_margin = true, token_store = true, clock = true,
+  max_response_bytes = true, max_header_bytes = true, low_speed_limit = true, low_speed_time = true,
+  ca_path = true, proxy = true, user_agent = true, token_refresh_margin = true, token_store = true, clock = true,
 }
 
 local function unknown_key(t, known, what)
@@ -145,12 +168,34 @@ function M.client(opts)
   if not s.api_versions then return nil, err end
   s.api_version = s.api_versions.invitations -- shown by tostring(client)
   for _, f in ipairs { "timeout", "connect_timeout" } do
-    s[f], err = positive(f, opts[f] == nil and M.DEFAULTS[f] or opts[f])
+    s[f], err = seconds(f, opts[f] == nil and M.DEFAULTS[f] or opts[f])
     if not s[f] then return nil, err end
   end
-  s.max_response_bytes, err = positive("max_response_bytes",
-    opts.max_response_bytes == nil and M.DEFAULTS.max_response_bytes or opts.max_response_bytes, 1024)
+  s.max_response_bytes, err = byte_count("max_response_bytes",
+    opts.max_response_bytes == nil and M.DEFAULTS.max_response_bytes or opts.max_response_bytes, 1024, 2 ^ 30)
   if not s.max_response_bytes then return nil, err end
+  s.max_header_bytes, err = byte_count("max_header_bytes",
+    opts.max_header_bytes == nil and M.DEFAULTS.max_header_bytes or opts.max_header_bytes, 1024, 16 * 2 ^ 20)
+  if not s.max_header_bytes then return nil, err end
+  -- Low-speed abort: fewer than low_speed_limit bytes/s for low_speed_time
+  -- seconds ends the call (a trickling server cannot hold it to the end
+  -- of a long timeout).
+  s.low_speed_time, err = seconds("low_speed_time",
+    opts.low_speed_time == nil and math.min(s.timeout, M.DEFAULTS.low_speed_time) or opts.low_speed_time)
+  if not s.low_speed_time then return nil, err end
+  s.low_speed_limit, err = byte_count("low_speed_limit",
+    opts.low_speed_limit == nil and M.DEFAULTS.low_speed_limit or opts.low_speed_limit, 0, 1e9)
+  if not s.low_speed_limit then return nil, err end
+  s.ca_path, err = optional_path("ca_path", opts.ca_path, "a directory of hashed CA certificates (c_rehash)")
+  if not s.ca_path then return nil, err end
+  if s.ca_path == true then s.ca_path = nil end
+  if opts.proxy ~= nil then
+    local p = opts.proxy
+    if type(p) ~= "string" or not p:match("^%a[%w+.-]*://[^%s%c]+$") then
+      return bad("proxy", "proxy must be a URL like \"http://proxy.example:3128\" (or socks5h://...)")
+    end
+    s.proxy = p
+  end
 
   for _, f in ipairs { "envelope", "pretty" } do
     if opts[f] ~= nil and type(opts[f]) ~= "boolean" then return bad(f, f .. " must be true or false") end

@@ -3,8 +3,8 @@
 -- persisted through a caller's token_store so short scripts do not spend one
 -- of the account's 100 live tokens per run.
 --
--- The token is turned into a bearer credential (a C object) as soon as it
--- is decoded; the transport reads it from there.
+-- The token endpoint's answer is parsed in C straight into a bearer
+-- credential (a C object); the transport reads the token from there.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 
@@ -55,16 +55,14 @@ local function token_error(status, headers, raw, json, path)
   return e
 end
 
-function Tokens:_adopt(access_token, expires_at)
-  local bearer = core.credential("bearer", nil, access_token)
-  if not bearer then return false end
+-- bearer: a bearer credential (C object); expires_at: wall-clock seconds.
+function Tokens:_adopt(bearer, expires_at)
   local now = self.clock()
   local lifetime = expires_at - now
   local margin = self.settings.token_refresh_margin or M.DEFAULT_MARGIN
   -- Refresh ahead, but never spend more than half a token's life unused.
   if margin > lifetime / 2 then margin = lifetime / 2 end
   self.bearer, self.expires_at, self.refresh_at = bearer, expires_at, expires_at - margin
-  return true
 end
 
 function Tokens:_fresh_enough()
@@ -72,27 +70,27 @@ function Tokens:_fresh_enough()
 end
 
 -- Asks the token endpoint for a new token.  Returns true or nil, err.
+-- The core parses the answer in C and hands back the token as a bearer
+-- credential: without a token_store the token never becomes a Lua string.
+-- With one, the core also returns it as a string (keep = true), because
+-- the store must be able to write it somewhere.
 function Tokens:fetch()
   local s = self.settings
   local path = "/api/oauth/token"
-  local status, headers, raw = self.transport:oauth(s.base_url .. path, s.auth, "token")
+  local keep = s.token_store ~= nil
+  local status, headers, raw, _, tok = self.transport:oauth(s.base_url .. path, s.auth, "token", nil, keep)
   if not status then return nil, errors.transport(headers, raw, token_request(path)) end
   if status ~= 200 then return nil, token_error(status, headers, raw, self.json, path) end
-  local body = self.json.decode(raw)
-  if type(body) ~= "table" or type(body.access_token) ~= "string" or type(body.expires_in) ~= "number"
-      or (body.token_type and tostring(body.token_type):lower() ~= "bearer") then
-    return nil, errors.api("auth", status, nil, "token response without access_token/expires_in", "application/json",
-      token_request(path))
-  end
-  local expires_at = self.clock() + body.expires_in
-  if not self:_adopt(body.access_token, expires_at) then
-    return nil, errors.api("auth", status, nil, "the token endpoint returned a malformed access_token",
+  if type(tok) ~= "table" or (tok.token_type and tostring(tok.token_type):lower() ~= "bearer") then
+    return nil, errors.api("auth", status, nil, "token response without a usable access_token/expires_in",
       "application/json", token_request(path))
   end
+  local expires_at = self.clock() + tok.expires_in
+  self:_adopt(tok.bearer, expires_at)
   self.fetched = (self.fetched or 0) + 1
-  if s.token_store and s.token_store.save then
+  if keep and s.token_store.save then
     -- The caller asked to keep tokens; a failing store must not fail the call.
-    pcall(s.token_store.save, { access_token = body.access_token, expires_at = expires_at,
+    pcall(s.token_store.save, { access_token = tok.access_token, expires_at = expires_at,
       client_id = s.auth:id(), base_url = s.base_url })
   end
   return true
@@ -108,7 +106,9 @@ function Tokens:_load()
     return false
   end
   if (t.client_id and t.client_id ~= s.auth:id()) or (t.base_url and t.base_url ~= s.base_url) then return false end
-  if not self:_adopt(t.access_token, t.expires_at) then return false end
+  local bearer = core.credential("bearer", nil, t.access_token)
+  if not bearer then return false end
+  self:_adopt(bearer, t.expires_at)
   if not self:_fresh_enough() then
     self.bearer = nil
     return false
