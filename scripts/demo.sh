@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# make demo: start the local Atlas server, run the example against it with
-# the fixture's API keys, stop the server.
+# make demo: start the local Atlas server, run the examples against it with
+# the fixture's API keys (exported as the official tools' variables), stop
+# the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trap 'bash scripts/local-server.sh stop' EXIT
 eval "$(bash scripts/local-server.sh start)"
 echo "local Atlas server at $MONGODB_ATLAS_BASE_URL"
-echo
-LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/lua54/?.so;;" lua5.4 examples/update_invitation.lua
+export LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/lua54/?.so;;"
+for example in update_invitation list_invitations add_role remove_role dry_run_curl; do
+  echo
+  echo "### examples/$example.lua"
+  lua5.4 "examples/$example.lua"
+done

@@ -8,7 +8,9 @@ local operations = require "atlas_admin.operations"
 local options = require "atlas_admin.options"
 local request = require "atlas_admin.request"
 local response = require "atlas_admin.response"
+local show = require "atlas_admin.show"
 local token = require "atlas_admin.token"
+local trace = require "atlas_admin.trace"
 local warnings = require "atlas_admin.warnings"
 
 local VERSION = "0.1.0"
@@ -46,6 +48,7 @@ function M.new(settings)
     max_header_bytes = settings.max_header_bytes,
     low_speed_limit = settings.low_speed_limit,
     low_speed_time = settings.low_speed_time,
+    trace = settings.trace ~= nil,
     user_agent = ua,
   }, settings.auth)
   return setmetatable({
@@ -99,8 +102,10 @@ function Client:_send(prepared)
   local ok, bearer, cached = self:_authorization()
   if not ok then return nil, bearer end
   local transport = self:_transport_for(prepared)
+  local handler = self._settings.trace
   local status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
     prepared.body, bearer)
+  trace.deliver(handler, prepared.operation, info)
   if status == 401 and self._tokens and cached then
     self._tokens:invalidate()
     local err
@@ -108,6 +113,7 @@ function Client:_send(prepared)
     if not bearer then return nil, err end
     status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
       prepared.body, bearer)
+    trace.deliver(handler, prepared.operation, info)
   end
   if not status then
     local err = errors.transport(headers, body, prepared)
@@ -125,7 +131,9 @@ function Client:_execute(prepared)
   local status, headers, body = self:_send(prepared)
   if not status then return nil, headers end
   warnings.check(self._settings.on_warning, prepared, headers)
-  return response.parse(prepared, status, headers, body, self._json, self._settings.auth_kind)
+  local value, res, extra = response.parse(prepared, status, headers, body, self._json, self._settings.auth_kind)
+  if value ~= nil then return show.result(prepared, value, res), res end
+  return nil, res, show.attach(extra, "response")
 end
 
 -- What a dry run returns: the request as it would go out, with the
@@ -134,10 +142,10 @@ local function dry_run_request(prepared, auth_kind)
   local headers = {}
   for k, v in pairs(prepared.headers) do headers[k] = v end
   headers.Authorization = "<redacted>"
-  return {
+  return show.attach({
     operation = prepared.operation, method = prepared.method, url = prepared.url,
     headers = headers, body = prepared.body, auth = auth_kind,
-  }
+  }, "request")
 end
 
 -- Runs one operation: args are the path parameters in order, body the

@@ -1,7 +1,7 @@
 -- Error objects: every runtime failure is returned as `nil, err` where err
 -- is one of these tables.
 --
---   err.kind     "validation" | "api" | "auth" | "transport"
+--   err.kind     "validation" | "api" | "auth" | "transport" | "not_found"
 --   err.message  what went wrong and, where we know, how to fix it
 --   err.field    (validation) the offending argument path: "roles[2]", "groupId"
 --   err.status   (api, auth) the HTTP status (the envelope's, with envelope=true)
@@ -38,10 +38,15 @@ M.one_line = one_line
 
 function Error:__tostring()
   local k = self.kind
-  if k == "validation" then
-    local field = tostring(self.field)
-    if self.message:sub(1, #field) == field then return "atlas: " .. self.message .. where(self) end
-    return "atlas: invalid " .. field .. ": " .. self.message .. where(self)
+  if k == "validation" or k == "not_found" then
+    -- One wording for every validation message: "atlas: <field>: <problem>".
+    -- Messages written as "<field> must ..." or "<field>: ..." lose the
+    -- repeated field name.
+    local field, problem = tostring(self.field), self.message
+    if problem:sub(1, #field) == field then
+      problem = problem:sub(#field + 1):gsub("^:?%s*", "")
+    end
+    return "atlas: " .. field .. ": " .. problem .. where(self)
   elseif k == "transport" then
     return "atlas: transport error " .. tostring(self.code) .. ": " .. self.message .. where(self)
   end
@@ -62,6 +67,12 @@ end
 
 function M.validation(field, message, operation)
   return new { kind = "validation", field = field, message = message, operation = operation }
+end
+
+-- A helper looked for something Atlas does not have (e.g. no pending
+-- invitation for a username): not an HTTP error, the reads succeeded.
+function M.not_found(field, message, operation)
+  return new { kind = "not_found", field = field, message = message, operation = operation }
 end
 
 function M.transport(code, message, prepared)

@@ -6,7 +6,18 @@
 --   local inv, res = client:update_invitation(group_id, { username = "a@example.com", roles = { "GROUP_READ_ONLY" } })
 --
 -- Runtime failures return nil, err (see atlas_admin.errors); misuse raises.
-local core = require "atlas_admin.core"
+-- The C core is built per VM: a 5.4 build loaded by LuaJIT (or the
+-- reverse) fails with a bare "undefined symbol"; say which build to use.
+local ok_core, core = pcall(require, "atlas_admin.core")
+if not ok_core then
+  local msg = tostring(core)
+  if msg:find("undefined symbol", 1, true) then
+    error("atlas-admin: this atlas_admin/core.so was built for another Lua VM (" .. msg .. "); this is "
+      .. (jit and jit.version or _VERSION) .. ": use build/" .. (jit and "luajit" or "lua54")
+      .. "/?.so in package.cpath (make builds both), or reinstall with LUA_VERSION matching this Lua", 2)
+  end
+  error(core, 2)
+end
 local client = require "atlas_admin.client"
 local errors = require "atlas_admin.errors"
 local options = require "atlas_admin.options"
@@ -60,5 +71,18 @@ end
 
 --- true when v is an error object returned by this library.
 atlas.is_error = errors.is_error
+
+--- The request a call would send ({ dry_run = true }) as a curl command line.
+atlas.to_curl = require("atlas_admin.curl").to_curl
+
+--- Role constants and common role sets (also require "atlas_admin.roles").
+atlas.roles = require "atlas_admin.roles"
+
+--- Prints the public functions, or one function's signature, options and
+-- an example: atlas.help(), atlas.help("update_invitation"),
+-- atlas.help(client.update_invitation).
+function atlas.help(what)
+  print(require("atlas_admin.help").text(what, { client.Client, atlas }))
+end
 
 return atlas

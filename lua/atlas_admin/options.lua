@@ -130,7 +130,7 @@ local CLIENT_KEYS = {
   auth = true, base_url = true, api_version = true, api_versions = true, timeout = true, connect_timeout = true,
   ca_file = true, envelope = true, pretty = true, extra_roles = true, on_warning = true,
   max_response_bytes = true, max_header_bytes = true, low_speed_limit = true, low_speed_time = true,
-  ca_path = true, proxy = true, user_agent = true, token_refresh_margin = true, token_store = true, clock = true,
+  ca_path = true, proxy = true, trace = true, user_agent = true, token_refresh_margin = true, token_store = true, clock = true,
 }
 
 local function unknown_key(t, known, what)
@@ -216,6 +216,10 @@ function M.client(opts)
     return bad("on_warning", "on_warning must be a function(message, info), or false to silence warnings")
   end
   s.on_warning = opts.on_warning
+  if opts.trace ~= nil and opts.trace ~= false and opts.trace ~= true and type(opts.trace) ~= "function" then
+    return bad("trace", "trace must be a function(event), or true to print each HTTP exchange on stderr")
+  end
+  if opts.trace then s.trace = opts.trace end
   if opts.user_agent ~= nil and (type(opts.user_agent) ~= "string" or opts.user_agent:find("[%c]")) then
     return bad("user_agent", "user_agent must be a string like \"my-tool/1.2\" (it is appended to ours)")
   end

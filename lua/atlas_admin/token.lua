@@ -7,6 +7,7 @@
 -- credential (a C object); the transport reads the token from there.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
+local trace = require "atlas_admin.trace"
 
 local M = {}
 
@@ -78,7 +79,8 @@ function Tokens:fetch()
   local s = self.settings
   local path = "/api/oauth/token"
   local keep = s.token_store ~= nil
-  local status, headers, raw, _, tok = self.transport:oauth(s.base_url .. path, s.auth, "token", nil, keep)
+  local status, headers, raw, info, tok = self.transport:oauth(s.base_url .. path, s.auth, "token", nil, keep)
+  trace.deliver(s.trace, "oauth_token", info) -- info is the 4th value on success and on failure
   if not status then return nil, errors.transport(headers, raw, token_request(path)) end
   if status ~= 200 then return nil, token_error(status, headers, raw, self.json, path) end
   if type(tok) ~= "table" or (tok.token_type and tostring(tok.token_type):lower() ~= "bearer") then
@@ -140,7 +142,8 @@ function Tokens:revoke()
   if not self.bearer then return true end
   local s = self.settings
   local path = "/api/oauth/revoke"
-  local status, headers, raw = self.transport:oauth(s.base_url .. path, s.auth, "revoke", self.bearer)
+  local status, headers, raw, info = self.transport:oauth(s.base_url .. path, s.auth, "revoke", self.bearer)
+  trace.deliver(s.trace, "oauth_revoke", info)
   if not status then return nil, errors.transport(headers, raw, token_request(path)) end
   if status ~= 200 and status ~= 204 then return nil, token_error(status, headers, raw, self.json, path) end
   self:invalidate()

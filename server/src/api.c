@@ -69,7 +69,10 @@ static json_t *find_invitation(call_t *call, const char *key, const char *value,
   json_t *inv;
   json_array_foreach(json_object_get(call->project, "invitations"), i, inv) {
     const char *v = json_string_value(json_object_get(inv, key));
-    if (v && strcmp(v, value) == 0) {
+    /* Usernames are email addresses; Atlas does not document their case
+     * handling, so this server (like the client) matches them
+     * case-insensitively.  Ids are lowercase hex either way. */
+    if (v && strcasecmp(v, value) == 0) {
       if (index) *index = i;
       return inv;
     }
@@ -159,7 +162,7 @@ static enum MHD_Result collection(call_t *call) {
     json_t *list = json_array();
     json_array_foreach(json_object_get(call->project, "invitations"), i, inv) {
       const char *u = json_string_value(json_object_get(inv, "username"));
-      if (!filter || (u && strcmp(u, filter) == 0)) json_array_append_new(list, present(call, inv));
+      if (!filter || (u && strcasecmp(u, filter) == 0)) json_array_append_new(list, present(call, inv));
     }
     return success(call, 200, list);
   }

@@ -1,0 +1,143 @@
+--- How results look in a REPL and in print(): results stay plain tables
+-- (pairs, #, lua-cjson all work as before); they only gain a metatable
+-- with __tostring.  Cloud users carry personal data (names, a mobile
+-- number, a country): their one-line form shows id, username, status and
+-- roles only.
+local M = {}
+
+local function roles_of(t)
+  if type(t.roles) ~= "table" then return "no roles" end
+  local names = {}
+  for i, r in ipairs(t.roles) do names[i] = tostring(r) end
+  return #names > 0 and table.concat(names, ", ") or "no roles"
+end
+
+local function day(iso)
+  return type(iso) == "string" and iso:match("^(%d%d%d%d%-%d%d%-%d%d)") or nil
+end
+
+-- "(expires 2026-12-22)", or "(expired 2026-11-14)" for a date in the past.
+local function expiry(iso, prefix)
+  local d = day(iso)
+  if not d then return "" end
+  local past = iso < os.date("!%Y-%m-%dT%H:%M:%SZ")
+  return " (" .. (prefix or "") .. (past and "expired " or "expires ") .. d .. ")"
+end
+
+local FORMATS = {}
+
+function FORMATS.invitation(inv)
+  local s = string.format("invitation %s %s in %s: %s", tostring(inv.id), tostring(inv.username),
+    tostring(inv.groupId), roles_of(inv))
+  return s .. expiry(inv.expiresAt)
+end
+
+function FORMATS.user(u)
+  local s = string.format("user %s %s %s: %s", tostring(u.id), tostring(u.username),
+    tostring(u.orgMembershipStatus or "?"), roles_of(u))
+  return s .. expiry(u.invitationExpiresAt, "invitation ")
+end
+
+function FORMATS.access(a)
+  local s = string.format("%s %s %s %s: %s", tostring(a.kind), tostring(a.id), tostring(a.username),
+    tostring(a.status or "?"), roles_of(a))
+  return s .. expiry(a.expires_at)
+end
+
+-- A list: a count line, then one aligned row per item.
+local function list_format(noun, row)
+  return function(list)
+    local n = #list
+    if n == 0 then return "0 " .. noun .. "s" end
+    local rows, width = {}, 0
+    for i, item in ipairs(list) do
+      local cells = row(item)
+      rows[i] = cells
+      if #cells[1] > width then width = #cells[1] end
+    end
+    local out = { n .. " " .. noun .. (n == 1 and "" or "s") }
+    for _, cells in ipairs(rows) do
+      out[#out + 1] = "  " .. cells[1] .. string.rep(" ", width - #cells[1]) .. "  " .. cells[2]
+    end
+    return table.concat(out, "\n")
+  end
+end
+
+FORMATS.invitation_list = list_format("invitation", function(inv)
+  return { tostring(inv.id) .. "  " .. tostring(inv.username),
+    roles_of(inv) .. expiry(inv.expiresAt) }
+end)
+
+FORMATS.user_list = list_format("user", function(u)
+  return { tostring(u.id) .. "  " .. tostring(u.username), tostring(u.orgMembershipStatus or "?") .. "  " .. roles_of(u) }
+end)
+
+FORMATS.access_list = list_format("person", function(a)
+  return { tostring(a.kind) .. "  " .. tostring(a.id) .. "  " .. tostring(a.username),
+    tostring(a.status or "?") .. "  " .. roles_of(a) }
+end)
+
+function FORMATS.response(r)
+  local h = type(r.headers) == "table" and r.headers or {}
+  local s = "response " .. tostring(r.status)
+  if r.envelope_status then s = s .. " (envelope " .. tostring(r.envelope_status) .. ")" end
+  s = s .. ", " .. #tostring(r.body or "") .. " bytes"
+  if h["ratelimit-remaining"] then s = s .. ", rate limit remaining " .. h["ratelimit-remaining"] end
+  if h["retry-after"] then s = s .. ", retry after " .. h["retry-after"] end
+  if h["sunset"] then s = s .. ", sunset " .. h["sunset"] end
+  return s
+end
+
+function FORMATS.request(req)
+  return "dry run: " .. tostring(req.method) .. " " .. tostring(req.url)
+    .. (req.body and (" " .. req.body) or "") .. "  (atlas.to_curl(req) for a curl command line)"
+end
+
+local METATABLES = {}
+for kind, format in pairs(FORMATS) do
+  METATABLES[kind] = { __tostring = format, __name = "atlas." .. kind }
+end
+
+--- Gives value the presentation of kind ("invitation", "user", "access",
+-- their "_list" forms, "response", "request"), unless it already has a
+-- metatable.  Returns value.
+function M.attach(value, kind)
+  if type(value) == "table" and getmetatable(value) == nil and METATABLES[kind] then
+    setmetatable(value, METATABLES[kind])
+  end
+  return value
+end
+
+--- The kind of a result table, if show gave it one.
+function M.kind_of(value)
+  local mt = type(value) == "table" and getmetatable(value)
+  if not mt then return nil end
+  for kind, m in pairs(METATABLES) do
+    if m == mt then return kind end
+  end
+  return nil
+end
+
+-- What each operation's result is shown as (by resource and result kind).
+local RESULT_KINDS = {
+  invitations = { object = "invitation", list = "invitation_list" },
+  users = { object = "user", page = "user_page" },
+}
+
+--- Presents a call's result and response (called by the client).
+function M.result(prepared, value, response)
+  if type(response) == "table" and response.status then M.attach(response, "response") end
+  local kinds = RESULT_KINDS[prepared.resource]
+  local kind = kinds and kinds[prepared.result]
+  if kind == "invitation_list" then
+    for _, inv in ipairs(value) do M.attach(inv, "invitation") end
+    M.attach(value, "invitation_list")
+  elseif kind == "user_page" then
+    for _, u in ipairs(value.results) do M.attach(u, "user") end
+  elseif kind then
+    M.attach(value, kind)
+  end
+  return value
+end
+
+return M

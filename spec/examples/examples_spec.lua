@@ -1,0 +1,69 @@
+-- Every example runs against the local server as a user would run it
+-- (after `eval "$(scripts/local-server.sh start)"`), and shows what it says.
+local local_server = require "local_server"
+
+local C = local_server.credentials
+local root = local_server.root
+
+local function run_example(srv, name, args)
+  local cmd = "cd " .. root .. " && env -u LD_PRELOAD -u ASAN_OPTIONS -u MONGODB_ATLAS_CLIENT_ID"
+    .. " -u MONGODB_ATLAS_CLIENT_SECRET -u MONGODB_ATLAS_ACCESS_TOKEN"
+    .. " MONGODB_ATLAS_BASE_URL=" .. srv.url
+    .. " MONGODB_ATLAS_PUBLIC_API_KEY=" .. C.public_key .. " MONGODB_ATLAS_PRIVATE_API_KEY=" .. C.private_key
+    .. " LUA_PATH='./lua/?.lua;./lua/?/init.lua;;' LUA_CPATH='./build/lua54/?.so;;'"
+    .. " lua5.4 examples/" .. name .. ".lua " .. (args or "") .. " 2>&1; echo \"exit=$?\""
+  local p = assert(io.popen(cmd))
+  local out = p:read("*a")
+  p:close()
+  return out, tonumber(out:match("exit=(%d+)%s*$"))
+end
+
+describe("examples", function()
+  local srv
+  setup(function() srv = local_server.start() end)
+  teardown(function() srv:stop() end)
+  before_each(function() srv:reset() end)
+
+  it("update_invitation updates by username and by id", function()
+    local out, rc = run_example(srv, "update_invitation")
+    assert.equal(0, rc, out)
+    assert.matches("GROUP_READ_ONLY, GROUP_DATA_ACCESS_READ_ONLY", out, 1, true)
+    assert.matches("GROUP_OWNER %(expires", out)
+    assert.matches("did you mean GROUP_READ_ONLY", out)
+    -- each deprecation warning sits right above the step it belongs to
+    assert.matches("! deprecated: update_invitation %(PATCH[^\n]*\n== update by username", out)
+    assert.matches("! deprecated: update_invitation_by_id %(PATCH[^\n]*\n== update by id", out)
+  end)
+
+  it("list_invitations lists and filters", function()
+    local out, rc = run_example(srv, "list_invitations")
+    assert.equal(0, rc, out)
+    assert.matches("3 invitations", out)
+    assert.matches("expired", out)
+    assert.matches("1 invitation\n", out)
+  end)
+
+  it("add_role adds a role, then finds nothing to do", function()
+    local out, rc = run_example(srv, "add_role", "GROUP_CLUSTER_MANAGER")
+    assert.equal(0, rc, out)
+    assert.matches("GROUP_BACKUP_MANAGER, GROUP_CLUSTER_MANAGER", out)
+    out = run_example(srv, "add_role", "GROUP_CLUSTER_MANAGER")
+    assert.matches("already there: nothing written", out)
+  end)
+
+  it("remove_role removes one role and refuses to remove them all", function()
+    local out, rc = run_example(srv, "remove_role")
+    assert.equal(0, rc, out)
+    assert.matches(": GROUP_BACKUP_MANAGER %(expires", out)
+    assert.matches("delete_invitation", out)
+  end)
+
+  it("dry_run_curl prints the request and a curl line with no secret", function()
+    local before = srv:stats().requests
+    local out, rc = run_example(srv, "dry_run_curl")
+    assert.equal(0, rc, out)
+    assert.equal(before, srv:stats().requests)
+    assert.matches('curl --include --digest --user "${PUBLIC_KEY}:${PRIVATE_KEY}"', out, 1, true)
+    assert.not_matches(C.private_key, out, 1, true)
+  end)
+end)

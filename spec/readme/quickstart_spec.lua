@@ -1,0 +1,44 @@
+-- The README's quick start must work as written: its Lua block runs
+-- against the local server with the environment scripts/local-server.sh
+-- exports.
+local local_server = require "local_server"
+
+local C = local_server.credentials
+local root = local_server.root
+
+local function quickstart_block()
+  local f = assert(io.open(root .. "/README.md"))
+  local text = f:read("*a")
+  f:close()
+  local section = assert(text:match("\n## Quick start\n(.-)\n## "), "README has no Quick start section")
+  return (assert(section:match("```lua\n(.-)```"), "the Quick start has no lua block"))
+end
+
+describe("the README quick start", function()
+  local srv
+  setup(function() srv = local_server.start() end)
+  teardown(function() srv:stop() end)
+
+  it("runs as written against the local server", function()
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write(quickstart_block())
+    f:close()
+    local cmd = "cd " .. root .. " && env -u LD_PRELOAD -u ASAN_OPTIONS -u MONGODB_ATLAS_CLIENT_ID"
+      .. " -u MONGODB_ATLAS_CLIENT_SECRET -u MONGODB_ATLAS_ACCESS_TOKEN"
+      .. " MONGODB_ATLAS_BASE_URL=" .. srv.url
+      .. " MONGODB_ATLAS_PUBLIC_API_KEY=" .. C.public_key .. " MONGODB_ATLAS_PRIVATE_API_KEY=" .. C.private_key
+      .. " LUA_PATH='./lua/?.lua;./lua/?/init.lua;;' LUA_CPATH='./build/lua54/?.so;;'"
+      .. " lua5.4 " .. script .. " 2>&1; echo \"exit=$?\""
+    local p = assert(io.popen(cmd))
+    local out = p:read("*a")
+    p:close()
+    os.remove(script)
+    assert.equal("0", out:match("exit=(%d+)%s*$"), out)
+    assert.matches("invitation 602eb7429955214668d5b025 hello@example.com in " .. C.group_id
+      .. ": GROUP_BACKUP_MANAGER, GROUP_READ_ONLY", out, 1, true)
+    assert.matches("curl --include --digest", out, 1, true)
+    assert.matches("add_invitation_roles", out, 1, true)
+    assert.not_matches(C.private_key, out, 1, true)
+  end)
+end)
