@@ -6,7 +6,7 @@ source = {
   tag = "v0.1.0",
 }
 description = {
-  summary = "MongoDB Atlas Administration API client for Lua: project invitations",
+  summary = "MongoDB Atlas Administration API client for Lua: project invitations and Cloud users",
   detailed = [[
 A Lua module with a C core (libcurl) for the Atlas Administration API's
 project-invitation calls: HTTP Digest with API keys and bearer tokens,
@@ -36,6 +36,7 @@ build = {
       defines = {},
     },
     ["atlas_admin"] = "lua/atlas_admin/init.lua",
+    ["atlas_admin.access"] = "lua/atlas_admin/access.lua",
     ["atlas_admin.client"] = "lua/atlas_admin/client.lua",
     ["atlas_admin.curl"] = "lua/atlas_admin/curl.lua",
     ["atlas_admin.env"] = "lua/atlas_admin/env.lua",
@@ -49,8 +50,10 @@ build = {
     ["atlas_admin.roles"] = "lua/atlas_admin/roles.lua",
     ["atlas_admin.show"] = "lua/atlas_admin/show.lua",
     ["atlas_admin.suggest"] = "lua/atlas_admin/suggest.lua",
+    ["atlas_admin.sunset"] = "lua/atlas_admin/sunset.lua",
     ["atlas_admin.token"] = "lua/atlas_admin/token.lua",
     ["atlas_admin.trace"] = "lua/atlas_admin/trace.lua",
+    ["atlas_admin.users"] = "lua/atlas_admin/users.lua",
     ["atlas_admin.warnings"] = "lua/atlas_admin/warnings.lua",
   },
 }

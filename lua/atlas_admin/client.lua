@@ -9,6 +9,7 @@ local options = require "atlas_admin.options"
 local request = require "atlas_admin.request"
 local response = require "atlas_admin.response"
 local show = require "atlas_admin.show"
+local sunset = require "atlas_admin.sunset"
 local token = require "atlas_admin.token"
 local trace = require "atlas_admin.trace"
 local warnings = require "atlas_admin.warnings"
@@ -133,7 +134,7 @@ function Client:_execute(prepared)
   warnings.check(self._settings.on_warning, prepared, headers)
   local value, res, extra = response.parse(prepared, status, headers, body, self._json, self._settings.auth_kind)
   if value ~= nil then return show.result(prepared, value, res), res end
-  return nil, res, show.attach(extra, "response")
+  return nil, sunset.check(self, prepared, res), show.attach(extra, "response")
 end
 
 -- What a dry run returns: the request as it would go out, with the
@@ -197,5 +198,7 @@ M.check_self = check_self
 
 -- The calls, one thin method per operation row, grouped by resource.
 require("atlas_admin.invitations").install(Client, check_self)
+require("atlas_admin.users").install(Client, check_self)
+require("atlas_admin.access").install(Client, check_self)
 
 return M

@@ -130,7 +130,8 @@ local CLIENT_KEYS = {
   auth = true, base_url = true, api_version = true, api_versions = true, timeout = true, connect_timeout = true,
   ca_file = true, envelope = true, pretty = true, extra_roles = true, on_warning = true,
   max_response_bytes = true, max_header_bytes = true, low_speed_limit = true, low_speed_time = true,
-  ca_path = true, proxy = true, trace = true, user_agent = true, token_refresh_margin = true, token_store = true, clock = true,
+  ca_path = true, proxy = true, trace = true, legacy_invitations = true, user_agent = true,
+  token_refresh_margin = true, token_store = true, clock = true,
 }
 
 local function unknown_key(t, known, what)
@@ -220,6 +221,11 @@ function M.client(opts)
     return bad("trace", "trace must be a function(event), or true to print each HTTP exchange on stderr")
   end
   if opts.trace then s.trace = opts.trace end
+  if opts.legacy_invitations ~= nil and type(opts.legacy_invitations) ~= "boolean" then
+    return bad("legacy_invitations", "legacy_invitations must be true (the default: also look at pending "
+      .. "invitations) or false (migration to Cloud users finished)")
+  end
+  s.legacy_invitations = opts.legacy_invitations
   if opts.user_agent ~= nil and (type(opts.user_agent) ~= "string" or opts.user_agent:find("[%c]")) then
     return bad("user_agent", "user_agent must be a string like \"my-tool/1.2\" (it is appended to ours)")
   end

@@ -26,6 +26,9 @@ function M.check(handler, prepared, headers)
     .. prepared.path:gsub("%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x", "{id}") .. ") is deprecated"
   if deprecation then message = message .. " since " .. deprecation end
   if sunset then message = message .. "; it stops working on " .. sunset end
+  if prepared.resource == "invitations" then
+    message = message .. "; use " .. require("atlas_admin.sunset").REPLACEMENTS .. " instead"
+  end
   handler(message, {
     operation = prepared.operation, method = prepared.method, path = prepared.path,
     deprecation = deprecation, sunset = sunset,

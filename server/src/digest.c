@@ -79,6 +79,7 @@ enum MHD_Result digest_challenge(struct MHD_Connection *c, int stale) {
   MHD_add_response_header(r, "WWW-Authenticate", header);
   MHD_add_response_header(r, "Content-Type", "application/json");
   ret = MHD_queue_response(c, 401, r);
+  last_status = 401;
   MHD_destroy_response(r);
   return ret;
 }
@@ -145,29 +146,49 @@ static void unescape(char *s) {
   *out = '\0';
 }
 
-/* The digest uri must be this request's target: same path, same query. */
+/* The request's query arguments in the order they came, repeated keys
+ * included (orgMembershipStatuses may appear several times). */
+typedef struct {
+  const char *keys[64], *values[64];
+  int n;
+} args_t;
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+  args_t *a = (args_t *)cls;
+  (void)kind;
+  if (a->n >= 64) return MHD_NO;
+  a->keys[a->n] = key;
+  a->values[a->n] = value ? value : "";
+  a->n++;
+  return MHD_YES;
+}
+
+/* The digest uri must be this request's target: same path, same query
+ * (the same arguments in the same order). */
 static int uri_matches(struct MHD_Connection *c, const char *url, const char *uri) {
   const char *q = strchr(uri, '?');
   size_t path_len = q ? (size_t)(q - uri) : strlen(uri);
-  char query[1024];
+  char query[2048];
   char *save = NULL, *pair;
-  int count = 0;
+  args_t args;
+  int i = 0;
   if (strlen(url) != path_len || strncmp(url, uri, path_len) != 0) return 0;
-  if (!q) return MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0;
+  args.n = 0;
+  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+  if (!q) return args.n == 0;
+  if (strlen(q + 1) >= sizeof query) return 0;
   snprintf(query, sizeof query, "%s", q + 1);
   for (pair = strtok_r(query, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
     char *eq = strchr(pair, '=');
-    const char *actual;
     if (eq) {
       *eq = '\0';
       unescape(eq + 1);
     }
     unescape(pair);
-    actual = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, pair);
-    if (!actual || strcmp(actual, eq ? eq + 1 : "") != 0) return 0;
-    count++;
+    if (i >= args.n || strcmp(args.keys[i], pair) != 0 || strcmp(args.values[i], eq ? eq + 1 : "") != 0) return 0;
+    i++;
   }
-  return MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) == count;
+  return i == args.n;
 }
 
 static int equal_constant_time(const char *a, const char *b, size_t n) {

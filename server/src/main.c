@@ -75,7 +75,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return MHD_YES;
   }
 
-  if (strncmp(url, "/__mock/", 8) == 0) return control_handle(c, url, method, req);
+  if (strncmp(url, "/__mock/", 8) == 0) {
+    reply_deprecated = 0;
+    return control_handle(c, url, method, req);
+  }
+  reply_deprecated = 1; /* api.c clears it for the Cloud Users routes */
+  last_status = 0;
   if (strncmp(url, "/api/", 5) != 0)
     return reply_api_error(c, 404, "RESOURCE_NOT_FOUND", 0, 0, "Cannot find resource %s.", url);
   stats_count_route(method, url);
@@ -85,6 +90,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     ret = oauth_handle(c, url, req);
   else
     ret = api_handle(c, url, method, req);
+  control_log(method, url, last_status, req);
   if (!config.quiet) fprintf(stderr, "%s %s\n", method, url);
   return ret;
 }

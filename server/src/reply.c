@@ -6,6 +6,9 @@
 
 #include "server.h"
 
+int reply_deprecated = 1;
+unsigned last_status;
+
 const char *reason_phrase(unsigned status) {
   switch (status) {
   case 200: return "OK";
@@ -36,8 +39,10 @@ enum MHD_Result reply_raw(struct MHD_Connection *c, unsigned status, const char 
   if (api_headers) {
     char remaining[32];
     snprintf(remaining, sizeof remaining, "%ld", stats.ratelimit_remaining);
-    MHD_add_response_header(r, "Deprecation", "Wed, 4 Oct 2023 00:00:00 GMT");
-    MHD_add_response_header(r, "Sunset", "Thu, 1 Jul 2027 00:00:00 GMT");
+    if (reply_deprecated) {
+      MHD_add_response_header(r, "Deprecation", "Wed, 4 Oct 2023 00:00:00 GMT");
+      MHD_add_response_header(r, "Sunset", "Thu, 1 Jul 2027 00:00:00 GMT");
+    }
     MHD_add_response_header(r, "Ratelimit-Limit", "1200");
     MHD_add_response_header(r, "Ratelimit-Remaining", remaining);
   }
@@ -49,6 +54,7 @@ enum MHD_Result reply_raw(struct MHD_Connection *c, unsigned status, const char 
   }
   ret = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
+  last_status = status;
   return ret;
 }
 

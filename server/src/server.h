@@ -6,7 +6,8 @@
  *   store.c    fixtures: projects, invitations, API keys, service accounts
  *   digest.c   HTTP Digest verification (our own code) and the nonce table
  *   oauth.c    the token and revoke endpoints, the token table
- *   api.c      the /api/atlas routes
+ *   api.c      the /api/atlas routes (invitations) and the shared request checks
+ *   users.c    the MongoDB Cloud users of a project (2025-02-19)
  *   control.c  /__mock: stats, reset, expiry, fault injection
  *   reply.c    building responses (JSON, Atlas errors, common headers)
  */
@@ -46,6 +47,7 @@ typedef struct {
 /* ---- store.c ---- */
 int store_load(const char *path, char *err, size_t errlen);
 json_t *store_project(const char *group_id);     /* borrowed, or NULL */
+json_t *store_root(void);                        /* the whole fixture document (borrowed) */
 json_t *store_api_key(const char *public_key);   /* borrowed, or NULL */
 json_t *store_service_account(const char *client_id);
 int store_role_known(const char *role);
@@ -65,6 +67,9 @@ enum MHD_Result control_handle(struct MHD_Connection *c, const char *url, const 
 /* Non-zero (and a queued response) when a fault is armed for this request. */
 int control_fault(struct MHD_Connection *c, enum MHD_Result *ret);
 void control_reset_all(void);
+int control_sunset(void); /* non-zero once POST /__mock/sunset {"gone": true} */
+void control_log(const char *method, const char *url, unsigned status, const request_t *req);
+extern unsigned last_status; /* set by reply_raw: the status of the response just queued */
 
 /* ---- digest.c ---- */
 typedef enum { AUTH_OK, AUTH_MISSING, AUTH_BAD, AUTH_STALE } auth_result_t;
@@ -84,10 +89,39 @@ void oauth_revoke_all(void);
 int parse_basic(struct MHD_Connection *c, char *user, size_t ul, char *pass, size_t pl);
 
 /* ---- api.c ---- */
+/* One API call as the routes see it. */
+typedef struct {
+  struct MHD_Connection *c;
+  const char *method, *url;
+  int v1, envelope, pretty;
+  json_t *project;
+  const request_t *req;
+  const char *media; /* success content type; NULL: the invitations' 2023-01-01 */
+} call_t;
+
+#define FAIL(call, status, code, ...) \
+  reply_api_error((call)->c, status, code, (call)->envelope, (call)->pretty, __VA_ARGS__)
+
 enum MHD_Result api_handle(struct MHD_Connection *c, const char *url, const char *method,
                            const request_t *req);
+enum MHD_Result api_success(call_t *call, unsigned status, json_t *body);
+json_t *api_read_object(call_t *call, enum MHD_Result *ret);
+int api_check_role(call_t *call, json_t *v, const char *field, enum MHD_Result *ret);
+int api_check_fields(call_t *call, json_t *body, const char *const *allowed, int need_username,
+                     enum MHD_Result *ret);
+int api_flag(struct MHD_Connection *c, const char *name);
+int api_is_hex24(const char *s, size_t len);
+int api_plausible_email(const char *s);
+
+/* ---- users.c ---- */
+enum MHD_Result users_handle(call_t *call, const char *rest);
+int users_accepts_version(struct MHD_Connection *c);
+void users_prepare_fixtures(json_t *root);
 
 /* ---- reply.c ---- */
+/* Whether the route being answered is deprecated (the invitations): its
+ * responses carry Deprecation and Sunset.  Set per request by api.c. */
+extern int reply_deprecated;
 enum MHD_Result reply_raw(struct MHD_Connection *c, unsigned status, const char *content_type,
                           const char *body, size_t len, json_t *headers, int api_headers);
 /* Takes ownership of body. */

@@ -74,6 +74,7 @@ int store_load(const char *path, char *err, size_t errlen) {
     return -1;
   }
   date_invitations(root);
+  users_prepare_fixtures(root);
   json_decref(fixtures);
   fixtures = root;
   return 0;
@@ -90,6 +91,7 @@ static json_t *find(const char *list, const char *key, const char *value) {
 }
 
 json_t *store_project(const char *group_id) { return find("projects", "id", group_id); }
+json_t *store_root(void) { return fixtures; }
 json_t *store_api_key(const char *public_key) { return find("api_keys", "public_key", public_key); }
 json_t *store_service_account(const char *client_id) { return find("service_accounts", "client_id", client_id); }
 

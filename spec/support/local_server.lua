@@ -4,7 +4,8 @@
 --
 --   local srv = local_server.start{ nonce_ttl = 300, token_ttl = 3600, token_rate = 10, token_cap = 100 }
 --   srv.url  srv:stats()  srv:reset()  srv:expire_nonces()  srv:expire_tokens()
---   srv:revoke_tokens()  srv:fault{ status = 500, body = "...", ... }  srv:stop()
+--   srv:revoke_tokens()  srv:fault{ status = 500, body = "...", ... }  srv:log()
+--   srv:state(groupId)  srv:sunset(true|false)  srv:stop()
 --
 -- The server runs with --watch-stdin on a pipe we hold: closing it (stop,
 -- or this process dying) stops the server.  Works on Lua 5.4 and LuaJIT.
@@ -38,6 +39,16 @@ local function load_credentials(path)
     unknown_group_id = "aaaaaaaaaaaaaaaaaaaaaaaa",
     invitation_id = pending.id, username = pending.username,
     expired_invitation_id = expired.id,
+    -- Cloud users of the first project, by username; the project with more
+    -- than one page of users; a person who becomes ACTIVE when added.
+    users = (function()
+      local by_name = {}
+      for _, u in ipairs(project.users or {}) do by_name[u.username] = u end
+      return by_name
+    end)(),
+    big_group_id = data.projects[3] and data.projects[3].id,
+    big_group_users = data.projects[3] and data.projects[3].generate_users and data.projects[3].generate_users.count,
+    org_member = data.org_members and data.org_members[1],
   }
 end
 M.credentials = load_credentials(M.fixtures)
@@ -107,6 +118,12 @@ function Server:expire_nonces() return self:control("POST", "/__mock/expire-nonc
 function Server:expire_tokens() return self:control("POST", "/__mock/expire-tokens") end
 function Server:revoke_tokens() return self:control("POST", "/__mock/revoke-tokens") end
 function Server:fault(spec) return self:control("POST", "/__mock/fault", cjson.encode(spec)) end
+-- The API requests since reset: { { method, url, status, body }, ... }.
+function Server:log() return self:control("GET", "/__mock/log") end
+-- A project's stored invitations and Cloud users.
+function Server:state(group_id) return self:control("GET", "/__mock/state?groupId=" .. group_id) end
+-- After sunset(true) every invitation route answers 410 VERSION_GONE.
+function Server:sunset(gone) return self:control("POST", "/__mock/sunset", cjson.encode { gone = gone ~= false }) end
 
 function Server:stop()
   if self.pipe then

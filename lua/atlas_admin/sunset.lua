@@ -1,0 +1,33 @@
+-- The invitations' sunset (2027-07-01): once Atlas answers an invitation
+-- call with 410 VERSION_GONE, the client remembers it, the desired-state
+-- calls stop asking the invitation endpoints, and every invitation error
+-- names the replacements.  The client option legacy_invitations = false
+-- turns the legacy lookups off before that date (migration finished).
+local M = {}
+
+M.REPLACEMENTS = "client:set_project_roles, client:add_project_user and client:add_project_user_role "
+  .. "(the MongoDB Cloud Users calls)"
+
+--- Called with every failed call: remembers the sunset, explains it.
+function M.check(client, prepared, err)
+  if prepared.resource ~= "invitations" or type(err) ~= "table" then return err end
+  if err.status == 410 or err.errorCode == "VERSION_GONE" then client._invitations_gone = true end
+  if client._invitations_gone and not err.sunset_explained then
+    err.message = err.message .. " (the invitation endpoints are gone since their sunset on 2027-07-01; use "
+      .. M.REPLACEMENTS .. ")"
+    err.sunset_explained = true
+  end
+  return err
+end
+
+--- true once this client saw the invitation endpoints answer 410.
+function M.is_gone(client)
+  return client._invitations_gone == true
+end
+
+--- Whether set_project_roles and project_access still look at invitations.
+function M.legacy_enabled(client)
+  return client._settings.legacy_invitations ~= false and not M.is_gone(client)
+end
+
+return M
