@@ -5,6 +5,7 @@
 #   make check      lint + the busted suite under Lua 5.4 and LuaJIT, then under ASan/UBSan and
 #                   valgrind (last line: N passed, N failed)
 #   make asan | valgrind   one checker alone;  make bench   benchmarks
+#   make fuzz       each libFuzzer harness for FUZZ_SECONDS (60);  make soak   100,000 calls with faults
 #   make install    install the module (PREFIX, LIBDIR, LUADIR)
 # Every variable is overridable: make CC=clang CFLAGS=-O0 ...
 
@@ -37,7 +38,7 @@ CORE54 = $(BUILD)/lua54/atlas_admin/core.so
 COREJIT = $(BUILD)/luajit/atlas_admin/core.so
 SERVER = $(BUILD)/atlas-local-server
 
-.PHONY: all core server testbins deps demo check test lint clean install bench asan valgrind
+.PHONY: all core server testbins fuzz-build fuzz soak deps demo check test lint clean install bench asan valgrind
 
 all: core server
 
@@ -55,6 +56,40 @@ server:
 	$(MAKE) -C server BUILD=$(abspath $(BUILD))
 
 testbins: $(TESTBINS)
+
+# Fuzzing (libFuzzer, clang): make fuzz runs each harness FUZZ_SECONDS.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -pthread
+FUZZERS = $(BUILD)/fuzz/token_json $(BUILD)/fuzz/lua_core $(BUILD)/fuzz/headers $(BUILD)/fuzz/server_digest
+SERVER_SOURCES_BUT_MAIN = $(filter-out server/src/main.c server/src/digest.c,$(wildcard server/src/*.c))
+
+fuzz-build: $(FUZZERS)
+
+$(BUILD)/fuzz/token_json: fuzz/token_json_fuzz.c src/token_json.c src/token_json.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/token_json_fuzz.c src/token_json.c
+
+$(BUILD)/fuzz/lua_core: fuzz/lua_core_fuzz.c $(SOURCES) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(CURL_CFLAGS) -I$(LUA_INCDIR) -o $@ fuzz/lua_core_fuzz.c $(SOURCES) -llua5.4 $(CURL_LIBS)
+
+$(BUILD)/fuzz/headers: fuzz/headers_fuzz.c $(SOURCES) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(CURL_CFLAGS) -I$(LUA_INCDIR) -o $@ fuzz/headers_fuzz.c src/buffer.c src/credential.c \
+	  src/token_json.c -llua5.4 $(CURL_LIBS)
+
+$(BUILD)/fuzz/server_digest: fuzz/server_digest_fuzz.c $(wildcard server/src/*.c server/src/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -D_GNU_SOURCE -DFUZZING $$($(PKG_CONFIG) --cflags libmicrohttpd jansson libcrypto) -o $@ \
+	  fuzz/server_digest_fuzz.c $(SERVER_SOURCES_BUT_MAIN) $$($(PKG_CONFIG) --libs libmicrohttpd jansson libcrypto)
+
+fuzz: deps fuzz-build
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# 100,000 calls with faults sprinkled in; RSS and fds sampled (README, Benchmarks).
+soak: deps all
+	bash bench/soak.sh
 
 $(BUILD)/spec-c/oom_oauth: spec/c/oom_oauth.c spec/c/http_stub.h
 	@mkdir -p $(dir $@)
@@ -74,7 +109,7 @@ deps:
 demo: deps all
 	bash scripts/demo.sh
 
-check: deps all testbins
+check: deps all testbins fuzz-build
 	bash scripts/check.sh
 
 test: all testbins

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, then the busted specs under Lua 5.4 and under
 # LuaJIT, then (unless QUICK=1) the suite again under ASan/UBSan and under
-# valgrind.  Each phase's results are counted; the last line is
+# valgrind, and a short run of each fuzzer.  Each phase's results are counted; the last line is
 #   N passed, N failed
 # and the exit status is non-zero when anything failed.
 set -uo pipefail
@@ -64,6 +64,15 @@ phase "busted luajit" busted --run=jit -o TAP
 if [ "${QUICK:-0}" != 1 ]; then
   phase "busted lua5.4 asan+ubsan" bash scripts/sanitize.sh asan-tap
   phase "busted lua5.4 valgrind" bash scripts/sanitize.sh valgrind-tap
+  # A short run of each libFuzzer harness (make fuzz runs them longer).
+  echo "== fuzz (${FUZZ_CHECK_SECONDS:-10} s each)"
+  bash scripts/fuzz.sh "${FUZZ_CHECK_SECONDS:-10}" >"$out/fuzz.log" 2>&1
+  grep -v ': [0-9]* passed, [0-9]* failed$' "$out/fuzz.log" | tail -40
+  ok=$(grep -c ': 1 passed, 0 failed$' "$out/fuzz.log")
+  bad=$(grep -c ': 0 passed, 1 failed$' "$out/fuzz.log")
+  [ $((ok + bad)) -eq 4 ] || bad=$((4 - ok))
+  echo "fuzz: $ok passed, $bad failed"
+  passed=$((passed + ok)); failed=$((failed + bad))
 fi
 
 echo "$passed passed, $failed failed"

@@ -8,7 +8,8 @@ set -euo pipefail
 #   Lua 5.4 + LuaJIT (luajit2: the one OpenResty's nginx module needs) and their headers
 #   lua-cjson (runtime JSON), libcurl (transport), busted + luacheck (tests, lint), luarocks (rockspec build)
 #   libmicrohttpd + jansson + libssl (the local Atlas server: HTTP, JSON fixtures, MD5 for digest)
-#   nginx-light + the Lua module (the OpenResty path), valgrind/clang runtime (sanitizer runs)
+#   nginx-light + the Lua module (the OpenResty path), valgrind (sanitizer runs)
+#   clang + its runtimes (libFuzzer harnesses), python3 (a silent listener in a spec)
 #   wrk + hyperfine (benchmarks), pkg-config, make, gcc
 PACKAGES=(
   build-essential pkg-config
@@ -17,7 +18,8 @@ PACKAGES=(
   lua-busted lua-check luarocks
   libmicrohttpd-dev libjansson-dev libssl-dev
   nginx-light libnginx-mod-http-lua
-  valgrind wrk hyperfine curl
+  valgrind wrk hyperfine curl python3
+  clang libclang-rt-14-dev
 )
 
 missing=()

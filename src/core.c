@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "clock.h"
 #include "compat.h"
 #include "credential.h"
 #include "schema.h"
@@ -44,6 +45,7 @@ int luaopen_atlas_admin_core(lua_State *L) {
   credential_register(L, -1);
   transport_register(L, -1);
   url_register(L, -1);
+  clock_register(L, -1);
   info = curl_version_info(CURLVERSION_NOW);
   lua_pushstring(L, info->version);
   lua_setfield(L, -2, "libcurl_version");

@@ -4,8 +4,10 @@
  *   opts: timeout, connect_timeout (seconds), max_response_bytes,
  *         max_header_bytes, low_speed_limit (bytes/s), low_speed_time (s),
  *         user_agent, ca_file, ca_path, proxy, trace (boolean)
- * transport:send(method, url, headers, body, bearer)
+ * transport:send(method, url, headers, body, bearer [, once])
  *   -> status, headers, body, info | nil, curl_code, message, info
+ *   once: the request must not be sent twice (a create): it goes on a fresh
+ *   connection, where libcurl never resends it by itself.
  *   headers: { ["Name"] = "value" }; body: string or nil;
  *   bearer: an optional bearer credential whose token is sent as
  *   Authorization (service accounts swap it as tokens rotate).
@@ -630,7 +632,7 @@ static int l_send(lua_State *L) {
   const char *body;
   credential_t *bearer = NULL;
   CURLcode rc;
-  int n;
+  int n, fresh;
 
   check_method(L, 2);
   check_url(L, 3);
@@ -643,11 +645,17 @@ static int l_send(lua_State *L) {
     /* Only a token may travel as Bearer: never a private key or secret. */
     luaL_argcheck(L, bearer->kind == CREDENTIAL_BEARER, 6, "bearer credential expected");
   }
-  lua_settop(L, 6); /* method, url and body stay anchored here for the transfer */
+  fresh = lua_toboolean(L, 7);
+  lua_settop(L, 7); /* method, url and body stay anchored here for the transfer */
 
   build_headers(L, t, 4, bearer);
   t->redact_bodies = 0;
-  rc = curl_easy_setopt(t->curl, CURLOPT_URL, url);
+  /* libcurl resends a request by itself when a reused keep-alive
+   * connection turns out dead before any answer.  Harmless for an
+   * idempotent call, not for a create: such a call asks for a fresh
+   * connection, so it is sent at most once. */
+  rc = curl_easy_setopt(t->curl, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+  if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_URL, url);
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
   if (rc == CURLE_OK) rc = set_method(t->curl, method, body, body_len);
   rc = perform(t, rc);

@@ -80,10 +80,12 @@ local function find_invitation(client, group_id, username)
   return false
 end
 
-local function check_args(name, group_id, username, role_list, extra)
+-- with_roles: the call takes a role list (set_project_roles), which is
+-- then required: a missing list must never read as "no roles".
+local function check_args(name, group_id, username, with_roles, role_list, extra)
   local ok, field, message = core.check_id(group_id, "groupId")
   if ok then ok, field, message = core.check_username(username, "username") end
-  if ok and role_list ~= nil then ok, field, message = core.check_roles(role_list, "roles", extra) end
+  if ok and with_roles then ok, field, message = core.check_roles(role_list, "roles", extra) end
   if not ok then return nil, errors.validation(field, message, name) end
   return true
 end
@@ -127,7 +129,7 @@ function M.install(Client, check_self)
   -- current row (nil for someone new) and plan the writes it would make.
   function Client:set_project_roles(group_id, username, role_list, opts)
     check_self(self, "set_project_roles")
-    local ok, err = check_args("set_project_roles", group_id, username, role_list, self._settings.extra_roles_set)
+    local ok, err = check_args("set_project_roles", group_id, username, true, role_list, self._settings.extra_roles_set)
     if not ok then return nil, err end
     if opts ~= nil and (type(opts) ~= "table" or (opts.dry_run ~= nil and type(opts.dry_run) ~= "boolean")) then
       return nil, errors.validation("options", "options must be a table like { dry_run = true }", "set_project_roles")
@@ -201,7 +203,7 @@ function M.install(Client, check_self)
   -- (kind "not_found" when neither holds them).
   function Client:remove_project_access(group_id, username)
     check_self(self, "remove_project_access")
-    local ok, err = check_args("remove_project_access", group_id, username)
+    local ok, err = check_args("remove_project_access", group_id, username, false)
     if not ok then return nil, err end
     local removed = {}
     local user

@@ -8,6 +8,7 @@ local operations = require "atlas_admin.operations"
 local options = require "atlas_admin.options"
 local request = require "atlas_admin.request"
 local response = require "atlas_admin.response"
+local retry = require "atlas_admin.retry"
 local show = require "atlas_admin.show"
 local sunset = require "atlas_admin.sunset"
 local token = require "atlas_admin.token"
@@ -70,6 +71,7 @@ function Client:_prepare(name, args, body, call_opts, filter)
   prepared, err = request.prepare(name, op, self._settings, args, body, flags, filter)
   if not prepared then return nil, err end
   prepared.dry_run = flags.dry_run == true
+  prepared.retries, prepared.retry_deadline = flags.retries, flags.retry_deadline
   return prepared
 end
 
@@ -105,7 +107,7 @@ function Client:_send(prepared)
   local transport = self:_transport_for(prepared)
   local handler = self._settings.trace
   local status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
-    prepared.body, bearer)
+    prepared.body, bearer, not prepared.idempotent)
   trace.deliver(handler, prepared.operation, info)
   if status == 401 and self._tokens and cached then
     self._tokens:invalidate()
@@ -113,9 +115,19 @@ function Client:_send(prepared)
     bearer, err = self._tokens:get()
     if not bearer then return nil, err end
     status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
-      prepared.body, bearer)
+      prepared.body, bearer, not prepared.idempotent)
+    trace.deliver(handler, prepared.operation, info)
+  elseif status == 401 and self._settings.auth_kind == "digest" and self._digest_ready then
+    -- A 401 without stale=true on a nonce that worked before: libcurl has
+    -- taken the fresh challenge's nonce, so answer it once.  A handle that
+    -- never authenticated (a wrong key) is not resent: reported after
+    -- exactly one challenge, never looped.  A 401 is refused before any
+    -- processing, so resending is safe for every method.
+    status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
+      prepared.body, bearer, not prepared.idempotent)
     trace.deliver(handler, prepared.operation, info)
   end
+  if status and status ~= 401 and self._settings.auth_kind == "digest" then self._digest_ready = true end
   if not status then
     local err = errors.transport(headers, body, prepared)
     if type(info) == "table" then
@@ -126,9 +138,27 @@ function Client:_send(prepared)
   return status, headers, body, info
 end
 
--- Sends a prepared request and classifies the answer: result, response
--- or nil, err[, response].
+-- The retry policy for one call: the client's settings, with the call's
+-- own retries / retry_deadline when it gave them.
+function Client:_retry_policy(prepared)
+  local s = self._settings
+  return {
+    retries = prepared.retries or s.retries,
+    retry_deadline = prepared.retry_deadline or s.retry_deadline,
+    retry_base = s.retry_base, retry_max_wait = s.retry_max_wait,
+    on_retry = s.on_retry, sleep = s.sleep or retry.default_sleep,
+    random = s.random or math.random, clock = core.monotonic,
+  }
+end
+
+-- Sends a prepared request under the retry policy: result, response or
+-- nil, err[, response] (err.attempts says how many attempts were made).
 function Client:_execute(prepared)
+  return retry.run(self:_retry_policy(prepared), prepared, function() return self:_execute_once(prepared) end)
+end
+
+-- One attempt: send, warn about deprecation, classify the answer.
+function Client:_execute_once(prepared)
   local status, headers, body = self:_send(prepared)
   if not status then return nil, headers end
   warnings.check(self._settings.on_warning, prepared, headers)

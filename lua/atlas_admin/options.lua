@@ -132,6 +132,8 @@ local CLIENT_KEYS = {
   max_response_bytes = true, max_header_bytes = true, low_speed_limit = true, low_speed_time = true,
   ca_path = true, proxy = true, trace = true, legacy_invitations = true, user_agent = true,
   token_refresh_margin = true, token_store = true, clock = true,
+  retries = true, retry_base = true, retry_max_wait = true, retry_deadline = true, on_retry = true,
+  sleep = true, random = true, allow_insecure_http = true,
 }
 
 local function unknown_key(t, known, what)
@@ -248,10 +250,53 @@ function M.client(opts)
     return bad("clock", "clock must be a function returning the time in seconds (e.g. ngx.now)")
   end
   s.clock = opts.clock
+
+  -- The retry policy (retry.lua has the defaults and what is retried).
+  local retry = require "atlas_admin.retry"
+  s.retries, err = M.retries("retries", opts.retries == nil and retry.DEFAULTS.retries or opts.retries, "client")
+  if not s.retries then return nil, err end
+  for _, f in ipairs { "retry_base", "retry_max_wait", "retry_deadline" } do
+    s[f], err = seconds(f, opts[f] == nil and retry.DEFAULTS[f] or opts[f])
+    if not s[f] then return nil, err end
+  end
+  for _, f in ipairs { "on_retry", "sleep", "random" } do
+    if opts[f] ~= nil and type(opts[f]) ~= "function" then
+      return bad(f, f .. " must be a function" .. (f == "sleep" and "(seconds) (the default sleeps with nanosleep, "
+        .. "or ngx.sleep under OpenResty)" or f == "random" and "() returning a number in [0, 1)" or "(info)"))
+    end
+    s[f] = opts[f]
+  end
+
+  -- Credentials never travel in clear text to another machine.
+  if opts.allow_insecure_http ~= nil and type(opts.allow_insecure_http) ~= "boolean" then
+    return bad("allow_insecure_http", "allow_insecure_http must be true or false")
+  end
+  local scheme, authority = s.base_url:match("^(%a+)://([^/]*)")
+  local host = authority:match("^%[([^%]]*)%]") or authority:match("^([^:]*)")
+  if scheme:lower() == "http" and not opts.allow_insecure_http and not M.is_loopback(host) then
+    return bad("base_url", "base_url " .. s.base_url .. " is plain http:// to a host that is not this machine: "
+      .. "credentials would cross the network unencrypted; use https://, or set allow_insecure_http = true if "
+      .. "you really mean it")
+  end
   return s
 end
 
-local CALL_KEYS = { envelope = true, pretty = true, dry_run = true }
+--- true for a host name that is this machine (127.0.0.0/8, ::1, localhost).
+function M.is_loopback(host)
+  host = tostring(host):lower()
+  return host == "localhost" or host == "::1" or host:match("^127%.%d+%.%d+%.%d+$") ~= nil
+end
+
+--- A retry count: a whole number from 0 to 20.
+function M.retries(field, v, operation)
+  if type(v) ~= "number" or v ~= v or v < 0 or v > 20 or v ~= math.floor(v) then
+    return nil, errors.validation(field, field .. " must be a whole number from 0 (no retries) to 20", operation)
+  end
+  return v
+end
+
+local CALL_KEYS = { envelope = true, pretty = true, dry_run = true, retries = true, retry_deadline = true }
+local CALL_NUMBERS = { retries = true, retry_deadline = true }
 
 -- Per-call options: nil or a table of boolean flags.  dry_run = true makes
 -- a call validate and return the request it would send, sending nothing.
@@ -263,7 +308,14 @@ function M.call(opts, operation)
   local field, message = unknown_key(opts, CALL_KEYS, "call option")
   if field then return nil, errors.validation(field, message, operation) end
   for k, v in pairs(opts) do
-    if type(v) ~= "boolean" then
+    if CALL_NUMBERS[k] then
+      local ok, err
+      if k == "retries" then ok, err = M.retries(k, v, operation) else ok, err = seconds(k, v) end
+      if not ok then
+        if err.operation == "client" then err.operation = operation end
+        return nil, err
+      end
+    elseif type(v) ~= "boolean" then
       return nil, errors.validation(k, k .. " must be true or false", operation)
     end
   end

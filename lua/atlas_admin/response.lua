@@ -23,9 +23,9 @@ local function is_json(content_type)
   return mt == "application/json" or (mt ~= nil and mt:match("^application/[%w%.%-]*%+json$") ~= nil)
 end
 
+-- Retry-After in seconds (delta-seconds or an HTTP-date), or nil.
 local function retry_after(headers)
-  local v = headers["retry-after"]
-  return v and tonumber(v:match("^%s*(%d+)%s*$")) or nil
+  return require("atlas_admin.retry").parse_retry_after(headers["retry-after"])
 end
 
 -- status/headers/raw: from the transport.  prepared: the request (its

@@ -265,7 +265,7 @@ enum MHD_Result api_handle(struct MHD_Connection *c, const char *url, const char
   } else if ((a = digest_verify(c, method, url, &who)) != AUTH_OK) {
     return digest_challenge(c, a == AUTH_STALE);
   }
-  if (control_fault(c, &ret)) return ret;
+  if (control_fault(c, method, url, &ret)) return ret;
 
   if (strncmp(rest, "/groups/", 8) != 0) return FAIL(&call, 404, "RESOURCE_NOT_FOUND", "Cannot find resource %s.", url);
   gid = rest + 8;

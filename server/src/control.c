@@ -6,11 +6,15 @@
  *   POST /__mock/expire-tokens   every token has expired
  *   POST /__mock/revoke-tokens   every token is revoked
  *   POST /__mock/fault           arm a canned response for the next N API requests
+ *   POST /__mock/latency         {"ms": N}: added latency on every /api/atlas route (reset restores --latency-ms)
  *   POST /__mock/sunset          {"gone": true|false}: invitation routes answer 410 VERSION_GONE
  *   GET  /__mock/log             the API requests since reset: method, url, status, body
  *   GET  /__mock/state?groupId=  a project's invitations and Cloud users as stored */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server.h"
 
@@ -67,25 +71,145 @@ void control_reset_all(void) {
   json_decref(fault.spec);
   memset(&fault, 0, sizeof fault);
   sunset_gone = 0;
+  config.latency_ms = config.start_latency_ms;
   json_decref(request_log);
   request_log = json_array();
   if (config.fixtures && store_load(config.fixtures, err, sizeof err) != 0)
     fprintf(stderr, "atlas-local-server: reload failed: %s\n", err);
 }
 
-int control_fault(struct MHD_Connection *c, enum MHD_Result *ret) {
-  const char *body, *type;
-  if (fault.count <= 0) return 0;
+/* A body served by a callback: all of it, part of it and then a dropped
+ * connection (drop_mid_body), or one byte a second (trickle).  Runs in the
+ * connection's own thread, outside the state lock. */
+typedef struct {
+  char *data;
+  size_t len, cut; /* cut: bytes to send before failing; len: none */
+  int trickle;
+} slow_body_t;
+
+static ssize_t slow_read(void *cls, uint64_t pos, char *buf, size_t max) {
+  slow_body_t *b = (slow_body_t *)cls;
+  size_t n;
+  if (pos >= b->cut) return b->cut < b->len ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+  n = b->cut - (size_t)pos;
+  if (n > max) n = max;
+  if (b->trickle) {
+    sleep(1);
+    n = 1;
+  }
+  memcpy(buf, b->data + pos, n);
+  return (ssize_t)n;
+}
+
+static void slow_free(void *cls) {
+  slow_body_t *b = (slow_body_t *)cls;
+  free(b->data);
+  free(b);
+}
+
+static enum MHD_Result reply_slow(struct MHD_Connection *c, const char *type, const char *body, size_t len,
+                                  size_t cut, int trickle) {
+  slow_body_t *b = calloc(1, sizeof *b);
+  struct MHD_Response *r;
+  enum MHD_Result ret;
+  if (!b || !(b->data = malloc(len + 1))) { free(b); return MHD_NO; }
+  memcpy(b->data, body, len);
+  b->len = len;
+  b->cut = cut;
+  b->trickle = trickle;
+  r = MHD_create_response_from_callback(len, 1024, slow_read, b, slow_free);
+  if (!r) { slow_free(b); return MHD_NO; }
+  MHD_add_response_header(r, "Content-Type", type);
+  ret = MHD_queue_response(c, 200, r);
+  MHD_destroy_response(r);
+  last_status = 200;
+  return ret;
+}
+
+/* Whether the armed fault applies to this request: "match" is a method
+ * name (all capitals) or a substring of the path. */
+static int fault_matches(const char *method, const char *url) {
+  const char *m = json_string_value(json_object_get(fault.spec, "match"));
+  const char *p;
+  if (!m || !*m) return 1;
+  for (p = m; *p >= 'A' && *p <= 'Z'; p++) {}
+  return *p == '\0' ? strcmp(method, m) == 0 : strstr(url, m) != NULL;
+}
+
+#define INVITATION_JSON "{\"createdAt\":\"2026-11-01T00:00:00Z\",\"expiresAt\":\"2026-12-01T00:00:00Z\"," \
+  "\"groupId\":\"32b6e34b3d91647abb20e7b8\",\"groupName\":\"atlas-admin-demo\",\"id\":\"602eb7429955214668d5b025\"," \
+  "\"inviterUsername\":\"admin@example.com\",\"roles\":[\"GROUP_OWNER\"],\"username\":\"hello@example.com\"}"
+
+int control_fault(struct MHD_Connection *c, const char *method, const char *url, enum MHD_Result *ret) {
+  const char *body, *type, *action;
+  json_t *spec;
+  long latency;
+  if (fault.count <= 0 || !fault_matches(method, url)) return 0;
   if (fault.skip > 0) {
     fault.skip--;
     return 0;
   }
   fault.count--;
-  body = json_string_value(json_object_get(fault.spec, "body"));
-  type = json_string_value(json_object_get(fault.spec, "content_type"));
-  if (!body) body = "";
-  *ret = reply_raw(c, fault.status, type, body, strlen(body), json_object_get(fault.spec, "headers"), 1);
-  return 1;
+  spec = fault.spec;
+  action = json_string_value(json_object_get(spec, "action"));
+  latency = (long)json_integer_value(json_object_get(spec, "latency_ms"));
+  if (latency > 0) usleep((useconds_t)(latency * 1000)); /* added latency, then as below */
+  body = json_string_value(json_object_get(spec, "body"));
+  type = json_string_value(json_object_get(spec, "content_type"));
+  if (!action) {
+    if (!json_object_get(spec, "status")) return 0; /* latency alone: handle normally */
+    if (!body) body = "";
+    *ret = reply_raw(c, fault.status, type, body, strlen(body), json_object_get(spec, "headers"), 1);
+    return 1;
+  }
+  if (strcmp(action, "drop_before_status") == 0) {
+    last_status = 0;
+    *ret = MHD_NO; /* MHD closes the connection: no status line at all */
+    return 1;
+  }
+  if (strcmp(action, "drop_after_handling") == 0) {
+    reply_drop_next = 1; /* the route runs (the write happens); its answer is never sent */
+    return 0;
+  }
+  if (strcmp(action, "drop_mid_body") == 0) {
+    *ret = reply_slow(c, "application/vnd.atlas.2023-01-01+json;charset=utf-8", INVITATION_JSON,
+                      strlen(INVITATION_JSON), strlen(INVITATION_JSON) / 2, 0);
+    return 1;
+  }
+  if (strcmp(action, "trickle") == 0) {
+    json_int_t n = json_integer_value(json_object_get(spec, "trickle_bytes"));
+    size_t len = strlen(INVITATION_JSON);
+    *ret = reply_slow(c, "application/vnd.atlas.2023-01-01+json;charset=utf-8", INVITATION_JSON, len,
+                      n > 0 && (size_t)n < len ? (size_t)n : len, 1);
+    return 1;
+  }
+  if (strcmp(action, "oversized") == 0) {
+    json_int_t size = json_integer_value(json_object_get(spec, "size"));
+    size_t n = size > 16 && size < 256 * 1024 * 1024 ? (size_t)size : 16 * 1024 * 1024;
+    char *big = malloc(n);
+    if (!big) return 0;
+    memset(big, 'x', n);
+    memcpy(big, "{\"x\":\"", 6);
+    memcpy(big + n - 2, "\"}", 2);
+    *ret = reply_raw(c, 200, "application/vnd.atlas.2023-01-01+json;charset=utf-8", big, n, NULL, 1);
+    free(big);
+    return 1;
+  }
+  if (strcmp(action, "stale_nonce") == 0 || strcmp(action, "challenge") == 0) {
+    *ret = digest_challenge(c, strcmp(action, "stale_nonce") == 0);
+    return 1;
+  }
+  if (strcmp(action, "non_json") == 0) {
+    static const char html[] = "<html><body>502 Bad Gateway (a proxy error page)</body></html>";
+    *ret = reply_raw(c, 200, "text/html", html, sizeof html - 1, NULL, 1);
+    return 1;
+  }
+  if (strcmp(action, "truncated_json") == 0) {
+    *ret = reply_raw(c, 200, "application/vnd.atlas.2023-01-01+json;charset=utf-8", INVITATION_JSON,
+                     strlen(INVITATION_JSON) / 2, NULL, 1);
+    return 1;
+  }
+  return 0;
 }
 
 static enum MHD_Result ok(struct MHD_Connection *c) {
@@ -96,14 +220,16 @@ static enum MHD_Result arm_fault(struct MHD_Connection *c, const request_t *req)
   json_error_t e;
   json_t *spec = json_loadb(req->body ? req->body : "", req->len, 0, &e);
   json_t *status = json_object_get(spec, "status");
-  if (!json_is_object(spec) || !json_is_integer(status) || json_integer_value(status) < 100 ||
-      json_integer_value(status) > 599) {
+  int has_other = json_object_get(spec, "action") || json_object_get(spec, "latency_ms");
+  if (!json_is_object(spec) || (!has_other && !json_is_integer(status)) ||
+      (status && (!json_is_integer(status) || json_integer_value(status) < 100 || json_integer_value(status) > 599))) {
     json_decref(spec);
-    return reply_json(c, 400, json_pack("{s:s}", "error", "fault needs {\"status\": 100-599, ...}"), NULL, 0, 0);
+    return reply_json(c, 400, json_pack("{s:s}", "error", "fault needs {\"status\": 100-599, ...}, an \"action\" "
+                                        "or \"latency_ms\""), NULL, 0, 0);
   }
   json_decref(fault.spec);
   fault.spec = spec;
-  fault.status = (unsigned)json_integer_value(status);
+  fault.status = status ? (unsigned)json_integer_value(status) : 200;
   fault.count = json_is_integer(json_object_get(spec, "count")) ? (int)json_integer_value(json_object_get(spec, "count")) : 1;
   fault.skip = json_is_integer(json_object_get(spec, "skip")) ? (int)json_integer_value(json_object_get(spec, "skip")) : 0;
   return ok(c);
@@ -132,6 +258,13 @@ enum MHD_Result control_handle(struct MHD_Connection *c, const char *url, const 
   }
   if (strcmp(method, "POST") != 0)
     return reply_json(c, 404, json_pack("{s:s}", "error", "unknown control endpoint"), NULL, 0, 0);
+  if (strcmp(what, "latency") == 0) {
+    json_error_t e;
+    json_t *spec = json_loadb(req->body ? req->body : "", req->len, 0, &e);
+    config.latency_ms = (long)json_integer_value(json_object_get(spec, "ms"));
+    json_decref(spec);
+    return ok(c);
+  }
   if (strcmp(what, "sunset") == 0) {
     json_error_t e;
     json_t *spec = json_loadb(req->body ? req->body : "", req->len, 0, &e);

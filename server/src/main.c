@@ -2,10 +2,11 @@
  * calls, on 127.0.0.1 only.  See server/README.md.
  *
  *   atlas-local-server --port 0 [--fixtures FILE] [--url-file FILE] [--watch-stdin]
- *                      [--nonce-ttl S] [--token-ttl S] [--token-rate N] [--token-cap N] [--quiet]
+ *                      [--nonce-ttl S] [--token-ttl S] [--token-rate N] [--token-cap N] [--latency-ms N] [--quiet]
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +18,12 @@
 
 #define MAX_BODY (1024 * 1024)
 
-config_t config = { "server/fixtures/default.json", 300, 3600, 10, 100, 0, "" };
+config_t config = { "server/fixtures/default.json", 300, 3600, 10, 100, 0, "", 0, 0 };
+
+/* Connections are served concurrently (one thread each); all state (the
+ * store, nonces, tokens, stats, faults) is used under this lock.  Added
+ * latency is slept outside it, so concurrent requests overlap. */
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static volatile sig_atomic_t stopping;
 
@@ -27,9 +33,12 @@ static void usage(void) {
   fprintf(stderr,
           "usage: atlas-local-server --port N [--host 127.0.0.1] [--fixtures FILE] [--url-file FILE]\n"
           "       [--watch-stdin] [--nonce-ttl SECONDS] [--token-ttl SECONDS] [--token-rate N]\n"
-          "       [--token-cap N] [--quiet]\n");
+          "       [--token-cap N] [--latency-ms N] [--quiet]\n");
   exit(2);
 }
+
+static enum MHD_Result handle_api(struct MHD_Connection *c, const char *url, const char *method,
+                                  const request_t *req);
 
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
@@ -76,10 +85,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   }
 
   if (strncmp(url, "/__mock/", 8) == 0) {
+    pthread_mutex_lock(&state_lock);
     reply_deprecated = 0;
-    return control_handle(c, url, method, req);
+    ret = control_handle(c, url, method, req);
+    pthread_mutex_unlock(&state_lock);
+    return ret;
   }
+  if (strncmp(url, "/api/atlas/", 11) == 0) {
+    long latency;
+    pthread_mutex_lock(&state_lock);
+    latency = config.latency_ms;
+    pthread_mutex_unlock(&state_lock);
+    if (latency > 0) usleep((useconds_t)(latency * 1000));
+  }
+  pthread_mutex_lock(&state_lock);
+  ret = handle_api(c, url, method, req);
+  pthread_mutex_unlock(&state_lock);
+  return ret;
+}
+
+/* Everything under /api (the state lock held). */
+static enum MHD_Result handle_api(struct MHD_Connection *c, const char *url, const char *method,
+                                  const request_t *req) {
+  enum MHD_Result ret;
   reply_deprecated = 1; /* api.c clears it for the Cloud Users routes */
+  reply_drop_next = 0;
   last_status = 0;
   if (strncmp(url, "/api/", 5) != 0)
     return reply_api_error(c, 404, "RESOURCE_NOT_FOUND", 0, 0, "Cannot find resource %s.", url);
@@ -114,6 +144,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--token-ttl") == 0) { VALUE(); config.token_ttl = atof(v); }
     else if (strcmp(a, "--token-rate") == 0) { VALUE(); config.token_rate = atoi(v); }
     else if (strcmp(a, "--token-cap") == 0) { VALUE(); config.token_cap = atoi(v); }
+    else if (strcmp(a, "--latency-ms") == 0) { VALUE(); config.latency_ms = config.start_latency_ms = atol(v); }
     else if (strcmp(a, "--watch-stdin") == 0) watch_stdin = 1;
     else if (strcmp(a, "--quiet") == 0) config.quiet = 1;
     else usage();
@@ -136,7 +167,10 @@ int main(int argc, char **argv) {
   sa.sin_port = htons((unsigned short)port);
   inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
   signal(SIGPIPE, SIG_IGN);
-  d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+  /* MHD's own error log reports the faults' dropped connections: only
+   * without --quiet. */
+  d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+                           (config.quiet ? 0 : MHD_USE_ERROR_LOG), 0, NULL, NULL,
                        on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                        MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
                        (unsigned int)60, MHD_OPTION_END);

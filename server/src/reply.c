@@ -7,6 +7,7 @@
 #include "server.h"
 
 int reply_deprecated = 1;
+int reply_drop_next;
 unsigned last_status;
 
 const char *reason_phrase(unsigned status) {
@@ -32,8 +33,14 @@ const char *reason_phrase(unsigned status) {
 
 enum MHD_Result reply_raw(struct MHD_Connection *c, unsigned status, const char *content_type,
                           const char *body, size_t len, json_t *headers, int api_headers) {
-  struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+  struct MHD_Response *r;
   enum MHD_Result ret;
+  if (reply_drop_next) {
+    reply_drop_next = 0;
+    last_status = 0;
+    return MHD_NO; /* the answer is lost: MHD closes the connection */
+  }
+  r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
   if (!r) return MHD_NO;
   if (content_type) MHD_add_response_header(r, "Content-Type", content_type);
   if (api_headers) {

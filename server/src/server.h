@@ -27,6 +27,7 @@ typedef struct {
   double nonce_ttl, token_ttl;
   int token_rate, token_cap, quiet;
   char base_url[64];
+  long latency_ms, start_latency_ms; /* added to every /api/atlas route */
 } config_t;
 
 extern config_t config;
@@ -65,7 +66,7 @@ void stats_count_route(const char *method, const char *url);
 enum MHD_Result control_handle(struct MHD_Connection *c, const char *url, const char *method,
                                const request_t *req);
 /* Non-zero (and a queued response) when a fault is armed for this request. */
-int control_fault(struct MHD_Connection *c, enum MHD_Result *ret);
+int control_fault(struct MHD_Connection *c, const char *method, const char *url, enum MHD_Result *ret);
 void control_reset_all(void);
 int control_sunset(void); /* non-zero once POST /__mock/sunset {"gone": true} */
 void control_log(const char *method, const char *url, unsigned status, const request_t *req);
@@ -122,6 +123,9 @@ void users_prepare_fixtures(json_t *root);
 /* Whether the route being answered is deprecated (the invitations): its
  * responses carry Deprecation and Sunset.  Set per request by api.c. */
 extern int reply_deprecated;
+/* Set by the drop_after_handling fault: the next reply is not sent and the
+ * connection is closed (the route's write has happened). */
+extern int reply_drop_next;
 enum MHD_Result reply_raw(struct MHD_Connection *c, unsigned status, const char *content_type,
                           const char *body, size_t len, json_t *headers, int api_headers);
 /* Takes ownership of body. */

@@ -199,6 +199,7 @@ describe("set_project_roles", function()
       { GID, "not-an-email", { "GROUP_OWNER" }, "username" },
       { GID, "a@example.com", { "GROUP_READONLY" }, "roles[1]" },
       { GID, "a@example.com", {}, "roles" },
+      { GID, "a@example.com", nil, "roles" }, -- a missing list never means "no roles" (found by the hostile spec)
     } do
       local n, v, err = requests(srv, function() return client:set_project_roles(case[1], case[2], case[3]) end)
       assert.equal(0, n)
