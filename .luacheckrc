@@ -4,3 +4,5 @@ std = "max"
 max_line_length = 150
 files["spec/"] = { std = "+busted" }
 exclude_files = { "lua_modules/", "build/" }
+-- The OpenResty example runs inside nginx: the ngx API is its standard library.
+files["examples/openresty/"] = { std = "+ngx_lua" }

@@ -6,7 +6,7 @@
 #                   valgrind (last line: N passed, N failed)
 #   make asan | valgrind   one checker alone;  make bench   benchmarks
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (60);  make soak   100,000 calls with faults
-#   make install    install the module (PREFIX, LIBDIR, LUADIR)
+#   make install    install the module (PREFIX, LIBDIR, LUADIR; LUA_VERSION=5.1 for LuaJIT/OpenResty)
 # Every variable is overridable: make CC=clang CFLAGS=-O0 ...
 
 CC ?= cc
@@ -17,7 +17,7 @@ PKG_CONFIG ?= pkg-config
 LUA_INCDIR ?= /usr/include/lua5.4
 LUAJIT_INCDIR ?= /usr/include/luajit-2.1
 CURL_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcurl)
-CURL_LIBS ?= $(shell $(PKG_CONFIG) --libs libcurl)
+CURL_LIBS ?= $(shell $(PKG_CONFIG) --libs libcurl) $(shell $(PKG_CONFIG) --libs libcrypto)
 BUILD ?= build
 PREFIX ?= /usr/local
 LUA_VERSION ?= 5.4
@@ -127,10 +127,16 @@ asan: deps all testbins
 valgrind: deps all testbins
 	bash scripts/sanitize.sh valgrind
 
-install: $(CORE54)
-	install -d $(DESTDIR)$(LIBDIR)/atlas_admin $(DESTDIR)$(LUADIR)/atlas_admin
-	install -m 755 $(CORE54) $(DESTDIR)$(LIBDIR)/atlas_admin/core.so
+# The core is built per VM: LUA_VERSION=5.1 installs the LuaJIT build (for
+# OpenResty and luajit), 5.4 the Lua 5.4 one.  For OpenResty:
+#   make install LUA_VERSION=5.1 PREFIX=/usr/local
+INSTALL_CORE = $(if $(filter 5.1,$(LUA_VERSION)),$(COREJIT),$(CORE54))
+
+install: $(INSTALL_CORE)
+	install -d $(DESTDIR)$(LIBDIR)/atlas_admin $(DESTDIR)$(LUADIR)/atlas_admin/ngx
+	install -m 755 $(INSTALL_CORE) $(DESTDIR)$(LIBDIR)/atlas_admin/core.so
 	install -m 644 lua/atlas_admin/*.lua $(DESTDIR)$(LUADIR)/atlas_admin/
+	install -m 644 lua/atlas_admin/ngx/*.lua $(DESTDIR)$(LUADIR)/atlas_admin/ngx/
 
 clean:
 	rm -rf $(BUILD)

@@ -24,13 +24,16 @@ external_dependencies = {
   -- Debian's curl headers live under the multiarch include dir: pass
   -- CURL_INCDIR=/usr/include/x86_64-linux-gnu when luarocks cannot find them.
   CURL = { library = "curl" },
+  -- libcrypto (OpenSSL, libcurl's TLS library on Debian): MD5 for the
+  -- digest answers the core computes for the nginx cosocket path.
+  CRYPTO = { library = "crypto" },
 }
 build = {
   type = "builtin",
   modules = {
     ["atlas_admin.core"] = {
-      sources = { "src/buffer.c", "src/clock.c", "src/core.c", "src/credential.c", "src/schema.c", "src/token_json.c", "src/transport.c", "src/url.c" },
-      libraries = { "curl", "pthread" },
+      sources = { "src/buffer.c", "src/clock.c", "src/core.c", "src/credential.c", "src/digest_auth.c", "src/schema.c", "src/token_json.c", "src/transport.c", "src/url.c" },
+      libraries = { "curl", "crypto", "pthread" },
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
       defines = {},
@@ -43,10 +46,14 @@ build = {
     ["atlas_admin.errors"] = "lua/atlas_admin/errors.lua",
     ["atlas_admin.help"] = "lua/atlas_admin/help.lua",
     ["atlas_admin.invitations"] = "lua/atlas_admin/invitations.lua",
+    ["atlas_admin.ngx"] = "lua/atlas_admin/ngx/init.lua",
+    ["atlas_admin.ngx.tokens"] = "lua/atlas_admin/ngx/tokens.lua",
+    ["atlas_admin.ngx.transport"] = "lua/atlas_admin/ngx/transport.lua",
     ["atlas_admin.operations"] = "lua/atlas_admin/operations.lua",
     ["atlas_admin.options"] = "lua/atlas_admin/options.lua",
     ["atlas_admin.request"] = "lua/atlas_admin/request.lua",
     ["atlas_admin.response"] = "lua/atlas_admin/response.lua",
+    ["atlas_admin.retry"] = "lua/atlas_admin/retry.lua",
     ["atlas_admin.roles"] = "lua/atlas_admin/roles.lua",
     ["atlas_admin.show"] = "lua/atlas_admin/show.lua",
     ["atlas_admin.suggest"] = "lua/atlas_admin/suggest.lua",

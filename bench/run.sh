@@ -23,3 +23,4 @@ end=$(date +%s.%N)
 after=$(curl -s "$url/__mock/stats" | sed 's/.*"requests":\([0-9]*\).*/\1/')
 awk -v n="$M" -v s="$start" -v e="$end" -v r="$((after - before))" \
   'BEGIN { printf "%-28s %6d calls  %8.0f calls/s  %6.1f us/call  %.3f requests/call\n", "curl CLI --digest", n, n/(e-s), (e-s)/n*1e6, r/n }'
+bash bench/openresty.sh

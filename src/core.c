@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "compat.h"
 #include "credential.h"
+#include "digest_auth.h"
 #include "schema.h"
 #include "transport.h"
 #include "url.h"
@@ -46,6 +47,7 @@ int luaopen_atlas_admin_core(lua_State *L) {
   transport_register(L, -1);
   url_register(L, -1);
   clock_register(L, -1);
+  digest_auth_register(L, -1);
   info = curl_version_info(CURLVERSION_NOW);
   lua_pushstring(L, info->version);
   lua_setfield(L, -2, "libcurl_version");

@@ -4,6 +4,7 @@
 local cjson_safe = require "cjson.safe"
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
+local ngx_support = require "atlas_admin.ngx"
 local operations = require "atlas_admin.operations"
 local options = require "atlas_admin.options"
 local request = require "atlas_admin.request"
@@ -53,13 +54,18 @@ function M.new(settings)
     trace = settings.trace ~= nil,
     user_agent = ua,
   }, settings.auth)
-  return setmetatable({
+  local client = setmetatable({
     _settings = settings,
     _transport = transport,
+    -- inside nginx: the cosocket transport for phases that can yield
+    _cosocket = ngx_support.cosocket_transport(settings, ua),
     _json = json,
     _closed = false,
-    _tokens = settings.auth_kind == "service_account" and token.new(settings, transport, json) or nil,
   }, Client)
+  if settings.auth_kind == "service_account" then
+    client._tokens = token.new(settings, function() return client:_transport_for() end, json)
+  end
+  return client
 end
 
 -- Builds the request for an operation without sending it.
@@ -89,9 +95,11 @@ function Client:_authorization()
   return true, nil, false
 end
 
--- The transport for this request.  One today (libcurl); the nginx path
--- picks a cosocket transport here where the phase allows yielding.
+-- The transport for this request: libcurl, or under OpenResty the
+-- cosocket transport where the phase lets a request yield (never block
+-- the worker); the transport option can force either (ngx/init.lua).
 function Client:_transport_for(_prepared)
+  if self._cosocket and ngx_support.pick(self._settings) == "cosocket" then return self._cosocket end
   return self._transport
 end
 
@@ -209,6 +217,7 @@ function Client:close(opts)
   end
   self._closed = true
   self._transport:close()
+  if self._cosocket then self._cosocket:close() end
   if not ok then return nil, err end
   return true
 end

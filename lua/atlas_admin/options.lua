@@ -133,7 +133,7 @@ local CLIENT_KEYS = {
   ca_path = true, proxy = true, trace = true, legacy_invitations = true, user_agent = true,
   token_refresh_margin = true, token_store = true, clock = true,
   retries = true, retry_base = true, retry_max_wait = true, retry_deadline = true, on_retry = true,
-  sleep = true, random = true, allow_insecure_http = true,
+  sleep = true, random = true, allow_insecure_http = true, transport = true, shared_dict = true,
 }
 
 local function unknown_key(t, known, what)
@@ -265,6 +265,23 @@ function M.client(opts)
         .. "or ngx.sleep under OpenResty)" or f == "random" and "() returning a number in [0, 1)" or "(info)"))
     end
     s[f] = opts[f]
+  end
+
+  -- OpenResty: which send path (ngx/init.lua), and the dict that shares
+  -- service-account tokens between workers.
+  if opts.transport ~= nil and opts.transport ~= "auto" and opts.transport ~= "libcurl" and opts.transport ~= "cosocket" then
+    return bad("transport", "transport must be \"auto\" (the default: cosockets where nginx lets a request yield, "
+      .. "libcurl elsewhere), \"cosocket\" or \"libcurl\"")
+  end
+  if opts.transport == "cosocket" and not require("atlas_admin.ngx").ngx() then
+    return bad("transport", "transport \"cosocket\" needs OpenResty (nginx with the Lua module)")
+  end
+  s.transport = opts.transport or "auto"
+  if opts.shared_dict ~= nil then
+    if type(opts.shared_dict) ~= "string" or not opts.shared_dict:match("^[%w_]+$") then
+      return bad("shared_dict", "shared_dict must be the name of a lua_shared_dict, e.g. \"atlas_tokens\"")
+    end
+    s.shared_dict = opts.shared_dict
   end
 
   -- Credentials never travel in clear text to another machine.

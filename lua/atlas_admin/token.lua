@@ -7,6 +7,7 @@
 -- credential (a C object); the transport reads the token from there.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
+local shared = require "atlas_admin.ngx.tokens"
 local trace = require "atlas_admin.trace"
 
 local M = {}
@@ -17,10 +18,12 @@ Tokens.__index = Tokens
 M.DEFAULT_MARGIN = 60
 
 -- settings: the client's settings (auth, base_url, token_refresh_margin,
--- token_store, clock); transport: the client's transport; json: its cjson.
-function M.new(settings, transport, json)
+-- token_store, shared_dict, clock); transport_for: a function returning
+-- the transport to use now (libcurl, or nginx cosockets where the phase
+-- lets a request yield); json: the client's cjson.
+function M.new(settings, transport_for, json)
   return setmetatable({
-    settings = settings, transport = transport, json = json,
+    settings = settings, transport_for = transport_for, json = json,
     clock = settings.clock or os.time,
     bearer = nil,       -- credential of the current token
     expires_at = nil,   -- wall-clock seconds (the store shares tokens across processes)
@@ -57,13 +60,16 @@ local function token_error(status, headers, raw, json, path)
 end
 
 -- bearer: a bearer credential (C object); expires_at: wall-clock seconds.
-function Tokens:_adopt(bearer, expires_at)
-  local now = self.clock()
-  local lifetime = expires_at - now
+-- Refresh ahead, but never spend more than half a token's life unused.
+function Tokens:_margin(lifetime)
   local margin = self.settings.token_refresh_margin or M.DEFAULT_MARGIN
-  -- Refresh ahead, but never spend more than half a token's life unused.
   if margin > lifetime / 2 then margin = lifetime / 2 end
-  self.bearer, self.expires_at, self.refresh_at = bearer, expires_at, expires_at - margin
+  return margin
+end
+
+function Tokens:_adopt(bearer, expires_at)
+  local lifetime = expires_at - self.clock()
+  self.bearer, self.expires_at, self.refresh_at = bearer, expires_at, expires_at - self:_margin(lifetime)
 end
 
 function Tokens:_fresh_enough()
@@ -75,11 +81,11 @@ end
 -- credential: without a token_store the token never becomes a Lua string.
 -- With one, the core also returns it as a string (keep = true), because
 -- the store must be able to write it somewhere.
-function Tokens:fetch()
+function Tokens:fetch(keep_for_workers)
   local s = self.settings
   local path = "/api/oauth/token"
-  local keep = s.token_store ~= nil
-  local status, headers, raw, info, tok = self.transport:oauth(s.base_url .. path, s.auth, "token", nil, keep)
+  local keep = s.token_store ~= nil or keep_for_workers == true
+  local status, headers, raw, info, tok = self.transport_for():oauth(s.base_url .. path, s.auth, "token", nil, keep)
   trace.deliver(s.trace, "oauth_token", info) -- info is the 4th value on success and on failure
   if not status then return nil, errors.transport(headers, raw, token_request(path)) end
   if status ~= 200 then return nil, token_error(status, headers, raw, self.json, path) end
@@ -90,11 +96,42 @@ function Tokens:fetch()
   local expires_at = self.clock() + tok.expires_in
   self:_adopt(tok.bearer, expires_at)
   self.fetched = (self.fetched or 0) + 1
-  if keep and s.token_store.save then
+  if s.token_store and s.token_store.save then
     -- The caller asked to keep tokens; a failing store must not fail the call.
     pcall(s.token_store.save, { access_token = tok.access_token, expires_at = expires_at,
       client_id = s.auth:id(), base_url = s.base_url })
   end
+  return true, nil, tok.access_token, expires_at
+end
+
+-- The lua_shared_dict of the shared_dict option, inside nginx; else nil.
+function Tokens:_shared_dict()
+  local name = self.settings.shared_dict
+  local ngx = name and rawget(_G, "ngx")
+  return ngx and ngx.shared and ngx.shared[name] or nil
+end
+
+-- A token through the dict shared by all workers: the one there, or one
+-- fetched by this worker while it holds the lock, or the one another
+-- worker fetched while this one waited.  Returns true | nil, err.
+function Tokens:_through_shared(dict)
+  local s, ngx = self.settings, rawget(_G, "ngx")
+  local margin_of = function(lifetime) return self:_margin(lifetime) end
+  local token, expires_at = shared.lookup(dict, s, self.clock(), margin_of)
+  if not token and not shared.lock(dict, s, s.timeout + 1) then
+    token, expires_at = shared.wait(dict, s, ngx.now() + s.timeout + 1, ngx.now, margin_of)
+  end
+  if token then
+    local bearer = core.credential("bearer", nil, token)
+    if bearer then
+      self:_adopt(bearer, expires_at)
+      return true
+    end
+  end
+  local ok, err, fetched, fetched_expiry = self:fetch(true)
+  if ok then shared.store(dict, s, fetched, fetched_expiry, self.clock()) end
+  shared.unlock(dict, s)
+  if not ok then return nil, err end
   return true
 end
 
@@ -126,7 +163,9 @@ function Tokens:get()
     self.loaded_once = true
     if self:_load() then return self.bearer, true end
   end
-  local ok, err = self:fetch()
+  local dict = self:_shared_dict()
+  local ok, err
+  if dict then ok, err = self:_through_shared(dict) else ok, err = self:fetch() end
   if not ok then return nil, err end
   return self.bearer, false
 end
@@ -134,6 +173,8 @@ end
 -- Forgets the current token (after the server refused it).
 function Tokens:invalidate()
   self.bearer, self.expires_at, self.refresh_at = nil, nil, nil
+  local dict = self:_shared_dict()
+  if dict then shared.forget(dict, self.settings) end
 end
 
 -- Revokes the current token at the server.  Returns true (also when there
@@ -142,7 +183,7 @@ function Tokens:revoke()
   if not self.bearer then return true end
   local s = self.settings
   local path = "/api/oauth/revoke"
-  local status, headers, raw, info = self.transport:oauth(s.base_url .. path, s.auth, "revoke", self.bearer)
+  local status, headers, raw, info = self.transport_for():oauth(s.base_url .. path, s.auth, "revoke", self.bearer)
   trace.deliver(s.trace, "oauth_revoke", info)
   if not status then return nil, errors.transport(headers, raw, token_request(path)) end
   if status ~= 200 and status ~= 204 then return nil, token_error(status, headers, raw, self.json, path) end

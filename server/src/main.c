@@ -29,6 +29,8 @@ static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig) { (void)sig; stopping = 1; }
 
+static void on_alarm(int sig) { (void)sig; _exit(0); }
+
 static void usage(void) {
   fprintf(stderr,
           "usage: atlas-local-server --port N [--host 127.0.0.1] [--fixtures FILE] [--url-file FILE]\n"
@@ -172,8 +174,11 @@ int main(int argc, char **argv) {
   d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
                            (config.quiet ? 0 : MHD_USE_ERROR_LOG), 0, NULL, NULL,
                        on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                       MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-                       (unsigned int)60, MHD_OPTION_END);
+                       MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+                       /* Idle keep-alive connections close after 5 s: stopping
+                        * waits for every connection thread, and a client's
+                        * pool (nginx keeps them a minute) must not hold it. */
+                       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)5, MHD_OPTION_END);
   if (!d) {
     fprintf(stderr, "atlas-local-server: cannot listen on 127.0.0.1:%d: %s\n", port, strerror(errno));
     return 1;
@@ -205,6 +210,11 @@ int main(int argc, char **argv) {
       if (n <= 0) break; /* the parent closed the pipe or died */
     }
   }
+  /* MHD waits for every connection thread, and a client may keep an idle
+   * connection open for a minute: give it 3 s, then leave anyway (nothing
+   * here needs flushing). */
+  signal(SIGALRM, on_alarm);
+  alarm(3);
   MHD_stop_daemon(d);
   control_reset_all();
   return 0;

@@ -1,0 +1,57 @@
+-- The example OpenResty app: PATCH /projects/{groupId}/invitations/{invitationId}
+-- with {"roles": [...]} updates the invitation through atlas-admin, over
+-- cosockets (the worker keeps serving other requests while Atlas answers).
+--   200 and the invitation as JSON, or { kind, message, errorCode } with
+--   Atlas's status (400 for validation, 502 for transport).
+local atlas = require "atlas_admin"
+local cjson = require "cjson.safe"
+
+local M = {}
+
+-- One client per worker, made on first use: credentials come from the same
+-- variables as client_from_env (nginx.conf passes them with `env`).
+local client
+
+local function reply(status, body)
+  ngx.status = status
+  ngx.header["Content-Type"] = "application/json"
+  ngx.say(cjson.encode(body))
+  return ngx.exit(status)
+end
+
+local function fail(status, err)
+  return reply(status, { kind = err.kind, message = err.message, errorCode = err.errorCode })
+end
+
+local function get_client()
+  if client then return client end
+  local err
+  client, err = atlas.client_from_env {
+    shared_dict = "atlas_tokens", -- one service-account token for all workers
+    transport = os.getenv("ATLAS_TRANSPORT"), -- nil: auto (cosockets here)
+    on_warning = function(message) ngx.log(ngx.NOTICE, message) end,
+  }
+  return client, err
+end
+
+function M.handle()
+  local gid, iid = ngx.var.uri:match("^/projects/([^/]+)/invitations/([^/]+)$")
+  if not gid then return reply(404, { kind = "not_found", message = "no such route" }) end
+  if ngx.req.get_method() ~= "PATCH" then
+    return reply(405, { kind = "validation", message = "use PATCH with {\"roles\": [...]}" })
+  end
+  ngx.req.read_body()
+  local body = cjson.decode(ngx.req.get_body_data() or "")
+  if type(body) ~= "table" then
+    return reply(400, { kind = "validation", message = "the body must be JSON like {\"roles\": [\"GROUP_READ_ONLY\"]}" })
+  end
+  local c, cerr = get_client()
+  if not c then return fail(500, cerr) end
+  local inv, err = c:update_invitation_by_id(gid, iid, { roles = body.roles })
+  if inv then return reply(200, inv) end
+  if err.kind == "validation" then return fail(400, err) end
+  if err.kind == "transport" then return fail(502, err) end
+  return fail(err.status or 502, err)
+end
+
+return M

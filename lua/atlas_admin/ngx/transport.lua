@@ -1,0 +1,304 @@
+-- The nginx transport: the same interface as the libcurl one (see
+-- TRANSPORT notes in client.lua: send / oauth / close), over
+-- ngx.socket.tcp cosockets, so a call yields to nginx while it waits and
+-- the worker keeps serving other requests.
+--
+-- HTTP/1.1 only, what the Atlas API needs: one request per exchange,
+-- Content-Length or chunked bodies, keep-alive through nginx's connection
+-- pool (setkeepalive), TLS through sslhandshake with verification always
+-- on (trust comes from lua_ssl_trusted_certificate), no redirects.  The
+-- Digest answer is computed by the C core (core.digest_session): libcurl
+-- is not here to do it.
+local core = require "atlas_admin.core"
+local cjson_safe = require "cjson.safe"
+
+local M = {}
+
+local Transport = {}
+Transport.__index = Transport
+
+-- CURLcode numbers for the same failures, so errors and the retry policy
+-- read the same on both paths.
+local CODE = { resolve = 6, connect = 7, timeout = 28, send = 55, recv = 56, nothing = 52, tls = 35, too_large = 63 }
+
+local json = cjson_safe.new()
+
+--- opts: timeout, connect_timeout (seconds), max_response_bytes,
+-- max_header_bytes, user_agent, trace (boolean).  credential: the client's.
+function M.new(opts, credential)
+  local kind = core.credential_kind(credential)
+  return setmetatable({
+    opts = opts, credential = credential, kind = kind,
+    digest = kind == "digest" and core.digest_session() or nil,
+    digest_ok = false,
+    closed = false,
+  }, Transport)
+end
+
+local function parse_url(url)
+  local scheme, authority, target = url:match("^(https?)://([^/?#]+)(.*)$")
+  if not scheme then return nil end
+  local host, port = authority:match("^%[([^%]]+)%]:?(%d*)$")
+  if not host then host, port = authority:match("^([^:]+):?(%d*)$") end
+  if not host then return nil end
+  return scheme, host, tonumber(port) or (scheme == "https" and 443 or 80), target ~= "" and target or "/", authority
+end
+
+local function fail(code, message, sent, started, exchanges)
+  return nil, code, message, { request_sent = sent, response_started = started, exchanges = exchanges,
+    total_time = 0, new_connections = 0 }
+end
+
+-- Header values must not carry CR, LF or NUL (the libcurl path checks in
+-- C; here the check is ours).
+local function clean(s)
+  return type(s) == "string" and not s:find("[\r\n%z]")
+end
+
+local function redact_head(lines)
+  local out = {}
+  for i, line in ipairs(lines) do
+    local name = line:match("^([^:]+):")
+    local lower = name and name:lower()
+    if lower == "authorization" or lower == "proxy-authorization" or lower == "cookie" or lower == "set-cookie" then
+      out[i] = name .. ": <redacted>"
+    else
+      out[i] = line
+    end
+  end
+  return table.concat(out, "\r\n") .. "\r\n"
+end
+
+-- One HTTP exchange on a pooled connection.  Returns status, headers,
+-- body, info | nil, code, message, info.
+function Transport:_exchange(method, url, headers, body, authorization, redact_bodies)
+  local ngx = rawget(_G, "ngx")
+  local o = self.opts
+  local scheme, host, port, target, authority = parse_url(url)
+  if not scheme then return fail(CODE.connect, "invalid URL", false, false) end
+  local started = ngx.now()
+  local sock = ngx.socket.tcp()
+  local total_ms = math.max(1, math.floor(o.timeout * 1000))
+  sock:settimeouts(math.max(1, math.floor(o.connect_timeout * 1000)), total_ms, total_ms)
+  -- One pool per server and identity: a digest nonce or TLS session is
+  -- never shared between credentials.
+  local pool = scheme .. "://" .. authority .. "#" .. tostring(self.credential:id() or self.kind)
+  local ok, err = sock:connect(host, port, { pool = pool })
+  if not ok then
+    return fail(err and err:find("resolve", 1, true) and CODE.resolve or
+      (err == "timeout" and CODE.timeout or CODE.connect), "connect to " .. authority .. " failed: " .. tostring(err),
+      false, false)
+  end
+  if scheme == "https" and sock:getreusedtimes() == 0 then
+    ok, err = sock:sslhandshake(nil, host, true) -- verify = true, always
+    if not ok then
+      sock:close()
+      return fail(CODE.tls, "TLS handshake with " .. host .. " failed: " .. tostring(err), false, false)
+    end
+  end
+
+  local lines = { method .. " " .. target .. " HTTP/1.1", "Host: " .. authority, "Connection: keep-alive" }
+  if o.user_agent then lines[#lines + 1] = "User-Agent: " .. o.user_agent end
+  for k, v in pairs(headers) do
+    if not clean(k) or not clean(v) or k:find("[:%s]") or k:lower() == "authorization" then
+      sock:close()
+      error("atlas-admin: invalid header name or value (CR, LF, NUL, ':' or space)", 3)
+    end
+    lines[#lines + 1] = k .. ": " .. v
+  end
+  if body then lines[#lines + 1] = "Content-Length: " .. #body end
+  if authorization then lines[#lines + 1] = "Authorization: " .. authorization end
+  local bytes, serr = sock:send(table.concat(lines, "\r\n") .. "\r\n\r\n" .. (body or ""))
+  local exchange = o.trace and { method = method, url = url, request_head = redact_head(lines),
+    request_body = body and (redact_bodies and "<redacted>" or body) or nil } or nil
+  if not bytes then
+    sock:close()
+    return fail(serr == "timeout" and CODE.timeout or CODE.send, "send failed: " .. tostring(serr), false, false,
+      exchange and { exchange })
+  end
+
+  -- The response: status line, headers, then a body by Content-Length,
+  -- chunks, or until the connection closes.
+  local status_line, rerr = sock:receive("*l")
+  if not status_line then
+    sock:close()
+    return fail(rerr == "timeout" and CODE.timeout or (rerr == "closed" and CODE.nothing or CODE.recv),
+      "no response: " .. tostring(rerr), true, false, exchange and { exchange })
+  end
+  local status = tonumber(status_line:match("^HTTP/1%.[01] (%d%d%d)"))
+  if not status then
+    sock:close()
+    return fail(CODE.recv, "not an HTTP response", true, true, exchange and { exchange })
+  end
+  local resp_headers, head_lines, head_size = {}, { status_line }, #status_line
+  while true do
+    local line, herr = sock:receive("*l")
+    if not line then
+      sock:close()
+      return fail(herr == "timeout" and CODE.timeout or CODE.recv, "response headers cut: " .. tostring(herr), true,
+        true, exchange and { exchange })
+    end
+    if line == "" then break end
+    head_size = head_size + #line + 2
+    if head_size > o.max_header_bytes then
+      sock:close()
+      return fail(CODE.too_large, string.format("response headers larger than max_header_bytes (%d bytes)",
+        o.max_header_bytes), true, true, exchange and { exchange })
+    end
+    head_lines[#head_lines + 1] = line
+    local name, value = line:match("^([^:]+):%s*(.-)%s*$")
+    if name then
+      name = name:lower()
+      resp_headers[name] = resp_headers[name] and (resp_headers[name] .. ", " .. value) or value
+    end
+  end
+
+  local max = o.max_response_bytes
+  local parts, size = {}, 0
+  local function too_large()
+    sock:close()
+    return fail(CODE.too_large, string.format("response larger than max_response_bytes (%d bytes)", max), true, true,
+      exchange and { exchange })
+  end
+  local length = tonumber(resp_headers["content-length"])
+  local chunked = (resp_headers["transfer-encoding"] or ""):lower():find("chunked", 1, true)
+  local reusable = (resp_headers["connection"] or ""):lower() ~= "close"
+  if method == "HEAD" or status == 204 or status == 304 or (status >= 100 and status < 200) then
+    length = 0
+  end
+  if chunked then
+    while true do
+      local size_line, cerr = sock:receive("*l")
+      local n = size_line and tonumber(size_line:match("^(%x+)"), 16)
+      if not n then
+        sock:close()
+        return fail(cerr == "timeout" and CODE.timeout or CODE.recv, "chunked body cut", true, true, exchange and { exchange })
+      end
+      if n == 0 then
+        repeat local trailer = sock:receive("*l") until not trailer or trailer == ""
+        break
+      end
+      size = size + n
+      if size > max then return too_large() end
+      local data = sock:receive(n)
+      if not data or not sock:receive("*l") then
+        sock:close()
+        return fail(CODE.recv, "chunked body cut", true, true, exchange and { exchange })
+      end
+      parts[#parts + 1] = data
+    end
+  elseif length then
+    if length > max then return too_large() end
+    if length > 0 then
+      local data, derr = sock:receive(length)
+      if not data then
+        sock:close()
+        return fail(derr == "timeout" and CODE.timeout or CODE.recv, "response body cut: " .. tostring(derr), true,
+          true, exchange and { exchange })
+      end
+      parts[1] = data
+    end
+  else
+    reusable = false
+    while true do
+      local data, derr, partial = sock:receive(8192)
+      data = data or partial
+      if data and #data > 0 then
+        size = size + #data
+        if size > max then return too_large() end
+        parts[#parts + 1] = data
+      end
+      if derr == "closed" then break end
+      if derr then
+        sock:close()
+        return fail(derr == "timeout" and CODE.timeout or CODE.recv, "response body cut: " .. derr, true, true,
+          exchange and { exchange })
+      end
+    end
+  end
+  local resp_body = table.concat(parts)
+  if reusable then sock:setkeepalive(60000, 32) else sock:close() end
+  local elapsed = ngx.now() - started
+  local info = { total_time = elapsed, new_connections = 0, request_sent = true, response_started = true }
+  if exchange then
+    exchange.status, exchange.elapsed = status, elapsed
+    exchange.response_head = redact_head(head_lines)
+    exchange.response_body = resp_body ~= "" and (redact_bodies and "<redacted>" or resp_body) or nil
+    info.exchanges = { exchange }
+  end
+  return status, resp_headers, resp_body, info
+end
+
+-- Appends the exchanges of a resent request to the first one's info.
+local function merge(first, second)
+  if first and first.exchanges and second and second.exchanges then
+    for _, x in ipairs(second.exchanges) do first.exchanges[#first.exchanges + 1] = x end
+    second.exchanges = first.exchanges
+  end
+  return second
+end
+
+--- transport:send(method, url, headers, body, bearer) (see client.lua).
+function Transport:send(method, url, headers, body, bearer)
+  if self.closed then error("atlas-admin: the client is closed", 2) end
+  local authorization
+  if bearer then
+    authorization = core.authorization_value(bearer)
+  elseif self.digest then
+    local target = select(4, parse_url(url)) or "/"
+    authorization = self.digest:authorization(self.credential, method, target)
+  end
+  local status, headers_out, resp_body, info = self:_exchange(method, url, headers, body, authorization)
+  if status == 401 and self.digest and headers_out["www-authenticate"] then
+    local ok, stale = self.digest:challenge(headers_out["www-authenticate"])
+    -- Answer the first challenge, and a stale nonce, once each; a 401 on
+    -- a nonce that worked is the client's to decide (it resends once).
+    if ok and (authorization == nil or stale) then
+      local target = select(4, parse_url(url)) or "/"
+      local info1 = info
+      status, headers_out, resp_body, info = self:_exchange(method, url, headers, body,
+        self.digest:authorization(self.credential, method, target))
+      info = merge(info1, info) -- the 4th value on success and on failure alike
+    end
+  end
+  return status, headers_out, resp_body, info
+end
+
+--- transport:oauth(url, service_account, "token" [, nil, keep]) and
+-- transport:oauth(url, service_account, "revoke", bearer): the OAuth form
+-- with HTTP Basic, as the libcurl transport does.  On this path the token
+-- answer is decoded by lua-cjson, so the token is a Lua string briefly.
+function Transport:oauth(url, account, action, bearer, keep)
+  if self.closed then error("atlas-admin: the client is closed", 2) end
+  local form
+  if action == "token" then
+    form = "grant_type=client_credentials"
+  else
+    local token = core.authorization_value(bearer):sub(#"Bearer " + 1)
+    form = "token=" .. core.url_escape(token) .. "&token_type_hint=access_token"
+  end
+  local status, headers, body, info = self:_exchange("POST", url,
+    { Accept = "application/json", ["Content-Type"] = "application/x-www-form-urlencoded" }, form,
+    core.authorization_value(account), true)
+  if status ~= 200 or action ~= "token" then return status, headers, body, info end
+  local decoded = json.decode(body)
+  local tok
+  if type(decoded) == "table" and type(decoded.access_token) == "string" and type(decoded.expires_in) == "number" then
+    local credential = core.credential("bearer", nil, decoded.access_token)
+    if credential then
+      tok = { bearer = credential, expires_in = decoded.expires_in, token_type = decoded.token_type,
+        access_token = keep and decoded.access_token or nil }
+    end
+  end
+  return status, headers, "", info, tok
+end
+
+function Transport:close()
+  self.closed = true
+end
+
+function Transport:is_closed()
+  return self.closed
+end
+
+return M
