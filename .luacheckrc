@@ -6,3 +6,5 @@ files["spec/"] = { std = "+busted" }
 exclude_files = { "lua_modules/", "build/" }
 -- The OpenResty example runs inside nginx: the ngx API is its standard library.
 files["examples/openresty/"] = { std = "+ngx_lua" }
+-- wrk's scripting API.
+files["bench/patch.lua"] = { globals = { "wrk" } }

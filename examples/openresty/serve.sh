@@ -11,7 +11,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 [ -f "$root/build/luajit/atlas_admin/core.so" ] || { echo "serve.sh: run make first" >&2; exit 2; }
 prefix=$(mktemp -d /tmp/atlas-openresty.XXXXXX)
 mkdir -p "$prefix/tmp"
-sed -e "s|@ROOT@|$root|g" -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" \
+user=""
+[ "$(id -u)" -eq 0 ] && user="user root;"
+sed -e "s|@ROOT@|$root|g" -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" -e "s|@USER@|$user|g" \
     -e "s|@WORKERS@|${ATLAS_NGINX_WORKERS:-1}|g" "$root/examples/openresty/nginx.conf" > "$prefix/nginx.conf"
 nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" &
 pid=$!

@@ -113,27 +113,26 @@ function Client:_send(prepared)
   local ok, bearer, cached = self:_authorization()
   if not ok then return nil, bearer end
   local transport = self:_transport_for(prepared)
-  local handler = self._settings.trace
-  local status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
-    prepared.body, bearer, not prepared.idempotent)
-  trace.deliver(handler, prepared.operation, info)
+  local function send(with_bearer)
+    local status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
+      prepared.body, with_bearer, not prepared.idempotent)
+    trace.deliver(self._settings.trace, prepared.operation, info)
+    return status, headers, body, info
+  end
+  local status, headers, body, info = send(bearer)
   if status == 401 and self._tokens and cached then
     self._tokens:invalidate()
     local err
     bearer, err = self._tokens:get()
     if not bearer then return nil, err end
-    status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
-      prepared.body, bearer, not prepared.idempotent)
-    trace.deliver(handler, prepared.operation, info)
+    status, headers, body, info = send(bearer)
   elseif status == 401 and self._settings.auth_kind == "digest" and self._digest_ready then
     -- A 401 without stale=true on a nonce that worked before: libcurl has
     -- taken the fresh challenge's nonce, so answer it once.  A handle that
     -- never authenticated (a wrong key) is not resent: reported after
     -- exactly one challenge, never looped.  A 401 is refused before any
     -- processing, so resending is safe for every method.
-    status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
-      prepared.body, bearer, not prepared.idempotent)
-    trace.deliver(handler, prepared.operation, info)
+    status, headers, body, info = send(bearer)
   end
   if status and status ~= 401 and self._settings.auth_kind == "digest" then self._digest_ready = true end
   if not status then

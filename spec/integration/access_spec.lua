@@ -8,11 +8,6 @@ local C = local_server.credentials
 local GID = C.group_id
 local ALICE, CAROL = C.users["alice@example.com"], C.users["carol@example.com"]
 
-local function requests(srv, fn)
-  local before = srv:stats().requests
-  local a, b, c = fn()
-  return srv:stats().requests - before, a, b, c
-end
 
 -- The writes the server saw (method, url tail, status), in order.
 local function writes(srv)
@@ -52,7 +47,7 @@ describe("set_project_roles", function()
   after_each(function() client:close() end)
 
   it("writes nothing for a Cloud user who already holds exactly the roles: 1 request", function()
-    local n, access, changed, plan = requests(srv, function()
+    local n, access, changed, plan = srv:count(function()
       return client:set_project_roles(GID, "alice@example.com", { "GROUP_DATA_ACCESS_READ_ONLY", "GROUP_READ_ONLY" })
     end)
     assert.equal(1, n)
@@ -64,7 +59,7 @@ describe("set_project_roles", function()
   end)
 
   it("adds before it removes, one request per role: 1 + k requests", function()
-    local n, access, changed, plan = requests(srv, function()
+    local n, access, changed, plan = srv:count(function()
       return client:set_project_roles(GID, "Alice@Example.com", { "GROUP_OWNER" })
     end)
     assert.equal(1 + 3, n)
@@ -97,7 +92,7 @@ describe("set_project_roles", function()
   end)
 
   it("PATCHes a pending legacy invitation with the whole set: 3 requests", function()
-    local n, access, changed, plan = requests(srv, function()
+    local n, access, changed, plan = srv:count(function()
       return client:set_project_roles(GID, C.username, { "GROUP_OWNER", "GROUP_READ_ONLY" })
     end)
     assert.equal(3, n)
@@ -108,7 +103,7 @@ describe("set_project_roles", function()
     assert.equal("update_invitation_by_id", plan[1].operation)
     assert.equal(1, #writes(srv))
     -- unchanged the second time: two reads, no write
-    n, access, changed = requests(srv, function()
+    n, access, changed = srv:count(function()
       return client:set_project_roles(GID, C.username, { "GROUP_READ_ONLY", "GROUP_OWNER" })
     end)
     assert.equal(2, n)
@@ -117,7 +112,7 @@ describe("set_project_roles", function()
   end)
 
   it("adds someone new as a Cloud user: 3 requests", function()
-    local n, access, changed, plan = requests(srv, function()
+    local n, access, changed, plan = srv:count(function()
       return client:set_project_roles(GID, "newcomer@example.com", { "GROUP_READ_ONLY" })
     end)
     assert.equal(3, n)
@@ -130,7 +125,7 @@ describe("set_project_roles", function()
   end)
 
   it("with dry_run reads but writes nothing, and returns the plan", function()
-    local n, access, changed, plan = requests(srv, function()
+    local n, access, changed, plan = srv:count(function()
       return client:set_project_roles(GID, "alice@example.com", { "GROUP_OWNER" }, { dry_run = true })
     end)
     assert.equal(1, n)
@@ -154,7 +149,7 @@ describe("set_project_roles", function()
       err.done)
     assert.equal(4, #err.plan)
     assert.matches("1 of 4 writes done", err.message)
-    local n, again, changed, plan = requests(srv, function()
+    local n, again, changed, plan = srv:count(function()
       return client:set_project_roles(GID, "alice@example.com", { "GROUP_OWNER", "GROUP_BACKUP_MANAGER" })
     end)
     assert.is_true(changed)
@@ -165,12 +160,12 @@ describe("set_project_roles", function()
 
   it("after the sunset stops asking the invitation endpoints and says why", function()
     srv:sunset(true)
-    local n, access = requests(srv, function()
+    local n, access = srv:count(function()
       return client:set_project_roles(GID, "first@example.com", { "GROUP_READ_ONLY" })
     end)
     assert.equal(3, n) -- users, invitations (410, remembered), add
     assert.equal("user", access.kind)
-    n, access = requests(srv, function()
+    n, access = srv:count(function()
       return client:set_project_roles(GID, "second@example.com", { "GROUP_READ_ONLY" })
     end)
     assert.equal(2, n) -- users, add
@@ -188,7 +183,7 @@ describe("set_project_roles", function()
 
   it("legacy_invitations = false skips the legacy lookup before the sunset", function()
     local c = new_client { legacy_invitations = false }
-    local n = requests(srv, function() return c:set_project_roles(GID, "third@example.com", { "GROUP_READ_ONLY" }) end)
+    local n = srv:count(function() return c:set_project_roles(GID, "third@example.com", { "GROUP_READ_ONLY" }) end)
     assert.equal(2, n)
     c:close()
   end)
@@ -201,7 +196,7 @@ describe("set_project_roles", function()
       { GID, "a@example.com", {}, "roles" },
       { GID, "a@example.com", nil, "roles" }, -- a missing list never means "no roles" (found by the hostile spec)
     } do
-      local n, v, err = requests(srv, function() return client:set_project_roles(case[1], case[2], case[3]) end)
+      local n, v, err = srv:count(function() return client:set_project_roles(case[1], case[2], case[3]) end)
       assert.equal(0, n)
       assert.is_nil(v)
       assert.equal(case[4], err.field)

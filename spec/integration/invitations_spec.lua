@@ -7,12 +7,6 @@ local local_server = require "local_server"
 local C = local_server.credentials
 local GID, IID, USER = C.group_id, C.invitation_id, C.username
 
--- API requests the server saw while fn ran.
-local function requests(srv, fn)
-  local before = srv:stats().requests
-  local a, b, c, d = fn()
-  return srv:stats().requests - before, a, b, c, d
-end
 
 describe("the invitation resource", function()
   local srv, client
@@ -44,14 +38,14 @@ describe("the invitation resource", function()
       after_each(function() c:close() end)
 
       it("lists, filters, creates, gets and deletes, one request each", function()
-        local n, list, res = requests(srv, function() return c:list_invitations(GID) end)
+        local n, list, res = srv:count(function() return c:list_invitations(GID) end)
         assert.equal(1, n)
         assert.equal(200, res.status)
         assert.is_true(#list >= 3)
         for _, inv in ipairs(list) do assert.equal(GID, inv.groupId) end
 
         local filtered
-        n, filtered = requests(srv, function() return c:list_invitations(GID, { username = USER }) end)
+        n, filtered = srv:count(function() return c:list_invitations(GID, { username = USER }) end)
         assert.equal(1, n)
         assert.equal(1, #filtered)
         assert.equal(IID, filtered[1].id)
@@ -61,7 +55,7 @@ describe("the invitation resource", function()
         assert.equal("[]", cjson.encode(none):gsub("{}", "[]"))
 
         local created
-        n, created = requests(srv, function()
+        n, created = srv:count(function()
           return c:create_invitation(GID, { username = "new.person@example.com", roles = { "GROUP_READ_ONLY" } })
         end)
         assert.equal(1, n)
@@ -73,7 +67,7 @@ describe("the invitation resource", function()
         assert.equal(created.id, got.id)
 
         local ok, del_res
-        n, ok, del_res = requests(srv, function() return c:delete_invitation(GID, created.id) end)
+        n, ok, del_res = srv:count(function() return c:delete_invitation(GID, created.id) end)
         assert.equal(1, n)
         assert.is_true(ok)
         assert.equal(204, del_res.status)
@@ -111,7 +105,7 @@ describe("the invitation resource", function()
 
   describe("add_invitation_roles / remove_invitation_roles", function()
     it("adds a role by id in exactly 2 requests, keeping the others", function()
-      local n, inv, changed, res = requests(srv, function()
+      local n, inv, changed, res = srv:count(function()
         return client:add_invitation_roles(GID, IID, { "GROUP_READ_ONLY" })
       end)
       assert.equal(2, n)
@@ -121,7 +115,7 @@ describe("the invitation resource", function()
     end)
 
     it("costs 1 request and writes nothing when the role is already there", function()
-      local n, inv, changed = requests(srv, function()
+      local n, inv, changed = srv:count(function()
         return client:add_invitation_roles(GID, IID, { "GROUP_BACKUP_MANAGER" })
       end)
       assert.equal(1, n)
@@ -130,7 +124,7 @@ describe("the invitation resource", function()
     end)
 
     it("finds the invitation by username, case-insensitively (2 requests)", function()
-      local n, inv, changed = requests(srv, function()
+      local n, inv, changed = srv:count(function()
         return client:add_invitation_roles(GID, USER:upper():gsub("@.*", "@example.com"), { "GROUP_OWNER" })
       end)
       assert.equal(2, n)
@@ -144,7 +138,7 @@ describe("the invitation resource", function()
 
     it("removes a role and keeps the others", function()
       assert(client:add_invitation_roles(GID, IID, { "GROUP_READ_ONLY", "GROUP_OWNER" }))
-      local n, inv, changed = requests(srv, function()
+      local n, inv, changed = srv:count(function()
         return client:remove_invitation_roles(GID, USER, { "GROUP_OWNER" })
       end)
       assert.equal(2, n)
@@ -153,7 +147,7 @@ describe("the invitation resource", function()
     end)
 
     it("refuses to remove the last role before any PATCH, pointing at delete", function()
-      local n, inv, err = requests(srv, function()
+      local n, inv, err = srv:count(function()
         return client:remove_invitation_roles(GID, IID, { "GROUP_BACKUP_MANAGER" })
       end)
       assert.equal(1, n) -- the read only
@@ -164,7 +158,7 @@ describe("the invitation resource", function()
     end)
 
     it("explains a username with no pending invitation", function()
-      local n, inv, err = requests(srv, function()
+      local n, inv, err = srv:count(function()
         return client:add_invitation_roles(GID, "nobody@example.com", { "GROUP_OWNER" })
       end)
       assert.equal(1, n)
@@ -184,7 +178,7 @@ describe("the invitation resource", function()
         { "nope", IID, { "GROUP_OWNER" }, "groupId" },
       }
       for _, case in ipairs(cases) do
-        local n, inv, err = requests(srv, function()
+        local n, inv, err = srv:count(function()
           return client:add_invitation_roles(case[1], case[2], case[3])
         end)
         assert.equal(0, n)
@@ -195,7 +189,7 @@ describe("the invitation resource", function()
     end)
 
     it("with dry_run reads, then returns the PATCH it would send", function()
-      local n, req, changed = requests(srv, function()
+      local n, req, changed = srv:count(function()
         return client:add_invitation_roles(GID, IID, { "GROUP_OWNER" }, { dry_run = true })
       end)
       assert.equal(1, n)

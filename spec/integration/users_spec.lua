@@ -8,11 +8,6 @@ local C = local_server.credentials
 local GID = C.group_id
 local ALICE, CAROL = C.users["alice@example.com"], C.users["carol@example.com"]
 
-local function requests(srv, fn)
-  local before = srv:stats().requests
-  local a, b, c = fn()
-  return srv:stats().requests - before, a, b, c
-end
 
 describe("Cloud Users calls", function()
   local srv, client
@@ -27,7 +22,7 @@ describe("Cloud Users calls", function()
   after_each(function() client:close() end)
 
   it("lists active and pending users by default, every status when asked, in one request", function()
-    local n, users, res = requests(srv, function() return client:list_project_users(GID) end)
+    local n, users, res = srv:count(function() return client:list_project_users(GID) end)
     assert.equal(1, n)
     assert.equal(200, res.status)
     assert.matches("^application/vnd%.atlas%.2025%-02%-19%+json", res.headers["content-type"])
@@ -47,7 +42,7 @@ describe("Cloud Users calls", function()
   end)
 
   it("follows the pages itself: one request per page of 100", function()
-    local n, users = requests(srv, function() return client:list_project_users(C.big_group_id) end)
+    local n, users = srv:count(function() return client:list_project_users(C.big_group_id) end)
     assert.equal(C.big_group_users, #users)
     assert.equal(math.ceil(C.big_group_users / 100), n)
     local seen = {}
@@ -87,7 +82,7 @@ describe("Cloud Users calls", function()
   end)
 
   it("gets, adds (201), changes roles and removes (204) users, one request each", function()
-    local n, u = requests(srv, function() return client:get_project_user(GID, ALICE.id) end)
+    local n, u = srv:count(function() return client:get_project_user(GID, ALICE.id) end)
     assert.equal(1, n)
     assert.equal("alice@example.com", u.username)
     assert.matches("^user " .. ALICE.id .. " alice@example%.com ACTIVE: GROUP_READ_ONLY, GROUP_DATA_ACCESS_READ_ONLY$",
@@ -95,7 +90,7 @@ describe("Cloud Users calls", function()
     assert.not_matches("Alice", tostring(u)) -- personal data out of sight
 
     local added, res
-    n, added, res = requests(srv, function()
+    n, added, res = srv:count(function()
       return client:add_project_user(GID, { username = "newbie@example.com", roles = { "GROUP_READ_ONLY" } })
     end)
     assert.equal(1, n)
@@ -107,7 +102,7 @@ describe("Cloud Users calls", function()
     local _, conflict = client:add_project_user(GID, { username = "newbie@example.com", roles = { "GROUP_OWNER" } })
     assert.equal(409, conflict.status)
 
-    n, u = requests(srv, function() return client:add_project_user_role(GID, added.id, "GROUP_OWNER") end)
+    n, u = srv:count(function() return client:add_project_user_role(GID, added.id, "GROUP_OWNER") end)
     assert.equal(1, n)
     assert.same({ "GROUP_READ_ONLY", "GROUP_OWNER" }, u.roles)
     u = assert(client:remove_project_user_role(GID, added.id, "GROUP_READ_ONLY"))
@@ -116,7 +111,7 @@ describe("Cloud Users calls", function()
     assert.equal(400, last.status)
 
     local ok
-    n, ok, res = requests(srv, function() return client:remove_project_user(GID, added.id) end)
+    n, ok, res = srv:count(function() return client:remove_project_user(GID, added.id) end)
     assert.equal(1, n)
     assert.is_true(ok)
     assert.equal(204, res.status)
@@ -158,7 +153,7 @@ describe("Cloud Users calls", function()
       { "list_project_users", { GID, { statuses = { "GONE" } } }, "statuses[1]" },
     }
     for _, case in ipairs(cases) do
-      local n, v, err = requests(srv, function() return client[case[1]](client, unpack(case[2])) end)
+      local n, v, err = srv:count(function() return client[case[1]](client, unpack(case[2])) end)
       assert.equal(0, n, case[1])
       assert.is_nil(v)
       assert.equal(case[3], err.field, case[1])

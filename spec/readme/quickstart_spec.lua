@@ -24,12 +24,7 @@ describe("the README quick start", function()
     local f = assert(io.open(script, "w"))
     f:write(quickstart_block())
     f:close()
-    local cmd = "cd " .. root .. " && env -u LD_PRELOAD -u ASAN_OPTIONS -u MONGODB_ATLAS_CLIENT_ID"
-      .. " -u MONGODB_ATLAS_CLIENT_SECRET -u MONGODB_ATLAS_ACCESS_TOKEN"
-      .. " MONGODB_ATLAS_BASE_URL=" .. srv.url
-      .. " MONGODB_ATLAS_PUBLIC_API_KEY=" .. C.public_key .. " MONGODB_ATLAS_PRIVATE_API_KEY=" .. C.private_key
-      .. " LUA_PATH='./lua/?.lua;./lua/?/init.lua;;' LUA_CPATH='./build/lua54/?.so;;'"
-      .. " lua5.4 " .. script .. " 2>&1; echo \"exit=$?\""
+    local cmd = srv:lua_env() .. " lua5.4 " .. script .. " 2>&1; echo \"exit=$?\""
     local p = assert(io.popen(cmd))
     local out = p:read("*a")
     p:close()

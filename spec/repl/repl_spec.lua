@@ -3,7 +3,6 @@
 local local_server = require "local_server"
 
 local C = local_server.credentials
-local root = local_server.root
 
 describe("the REPL", function()
   local srv
@@ -29,11 +28,7 @@ describe("the REPL", function()
     f = assert(io.open(input, "w"))
     f:write(script, "\n")
     f:close()
-    local cmd = "cd " .. root .. " && env -u LD_PRELOAD -u ASAN_OPTIONS"
-      .. " MONGODB_ATLAS_BASE_URL=" .. srv.url
-      .. " MONGODB_ATLAS_PUBLIC_API_KEY=" .. C.public_key .. " MONGODB_ATLAS_PRIVATE_API_KEY=" .. C.private_key
-      .. " LUA_PATH='./lua/?.lua;./lua/?/init.lua;;' LUA_CPATH='./build/lua54/?.so;;'"
-      .. " lua5.4 -i < " .. input .. " 2>&1"
+    local cmd = srv:lua_env() .. " lua5.4 -i < " .. input .. " 2>&1"
     local p = assert(io.popen(cmd))
     local out = p:read("*a")
     p:close()

@@ -125,6 +125,24 @@ function Server:state(group_id) return self:control("GET", "/__mock/state?groupI
 -- After sunset(true) every invitation route answers 410 VERSION_GONE.
 function Server:sunset(gone) return self:control("POST", "/__mock/sunset", cjson.encode { gone = gone ~= false }) end
 
+-- The API requests the server saw while fn ran, then fn's own results.
+function Server:count(fn)
+  local before = self:stats().requests
+  local a, b, c, d = fn()
+  return self:stats().requests - before, a, b, c, d
+end
+
+-- A shell prefix that runs a command in the checkout with Lua 5.4 paths
+-- set and the environment scripts/local-server.sh start would export
+-- for this server (the fixture's API keys), sanitizer preloads removed.
+function Server:lua_env()
+  local C = M.credentials
+  return "cd " .. shell_quote(root) .. " && " .. CLEAN_ENV .. "-u MONGODB_ATLAS_CLIENT_ID -u MONGODB_ATLAS_CLIENT_SECRET"
+    .. " -u MONGODB_ATLAS_ACCESS_TOKEN MONGODB_ATLAS_BASE_URL=" .. self.url
+    .. " MONGODB_ATLAS_PUBLIC_API_KEY=" .. C.public_key .. " MONGODB_ATLAS_PRIVATE_API_KEY=" .. C.private_key
+    .. " LUA_PATH='./lua/?.lua;./lua/?/init.lua;;' LUA_CPATH='./build/lua54/?.so;;' "
+end
+
 function Server:stop()
   if self.pipe then
     self.pipe:close() -- EOF on the server's stdin: it exits, and close waits for it
