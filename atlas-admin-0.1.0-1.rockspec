@@ -32,7 +32,7 @@ build = {
   type = "builtin",
   modules = {
     ["atlas_admin.core"] = {
-      sources = { "src/buffer.c", "src/clock.c", "src/core.c", "src/credential.c", "src/digest_auth.c", "src/schema.c", "src/token_json.c", "src/transport.c", "src/url.c" },
+      sources = { "src/buffer.c", "src/clock.c", "src/core.c", "src/credential.c", "src/digest_auth.c", "src/multi.c", "src/schema.c", "src/token_json.c", "src/transport.c", "src/url.c" },
       libraries = { "curl", "crypto", "pthread" },
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
@@ -40,6 +40,7 @@ build = {
     },
     ["atlas_admin"] = "lua/atlas_admin/init.lua",
     ["atlas_admin.access"] = "lua/atlas_admin/access.lua",
+    ["atlas_admin.batch"] = "lua/atlas_admin/batch.lua",
     ["atlas_admin.client"] = "lua/atlas_admin/client.lua",
     ["atlas_admin.curl"] = "lua/atlas_admin/curl.lua",
     ["atlas_admin.env"] = "lua/atlas_admin/env.lua",

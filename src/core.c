@@ -1,7 +1,7 @@
 /* atlas_admin.core: the C half of atlas-admin.
  *
  * One area per file: schema.c (validation), credential.c (secrets),
- * transport.c (libcurl), url.c (escaping).  This file only initialises libcurl once per
+ * transport.c (libcurl), multi.c (batches over libcurl multi), url.c (escaping).  This file only initialises libcurl once per
  * process and assembles the module table; nothing here does I/O.
  */
 #include <pthread.h>
@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "credential.h"
 #include "digest_auth.h"
+#include "multi.h"
 #include "schema.h"
 #include "transport.h"
 #include "url.h"
@@ -45,6 +46,7 @@ int luaopen_atlas_admin_core(lua_State *L) {
   schema_register(L, -1);
   credential_register(L, -1);
   transport_register(L, -1);
+  multi_register(L, -1);
   url_register(L, -1);
   clock_register(L, -1);
   digest_auth_register(L, -1);

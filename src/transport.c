@@ -53,45 +53,23 @@
 #include "compat.h"
 #include "credential.h"
 #include "token_json.h"
-
-#define TRANSPORT_MT "atlas_admin.transport"
-#define DEFAULT_MAX_RESPONSE ((size_t)8 * 1024 * 1024)
-#define MAX_RESPONSE_LIMIT ((size_t)1024 * 1024 * 1024) /* 1 GiB: more is a mistake */
-#define DEFAULT_MAX_HEADER ((size_t)64 * 1024)
-#define MAX_HEADER_LIMIT ((size_t)16 * 1024 * 1024)
-#define MAX_EXCHANGES 8 /* a call is at most a challenge, a resend and a token request */
-#define REDACTED "<redacted>"
-
-typedef struct {
-  buffer_t req_head, req_body, resp_head, resp_body;
-  long status;
-  double start, end;
-} exchange_t;
-
-typedef struct {
-  CURL *curl;                 /* NULL once closed */
-  struct curl_slist *headers; /* the current request's headers (may hold a token) */
-  buffer_t head;              /* header block of the latest response */
-  buffer_t body;              /* body of the latest response (may hold a token) */
-  buffer_t form;              /* an OAuth form body (may hold a token) */
-  size_t max_response, max_header;
-  int too_large, header_too_large;
-  int trace, redact_bodies;   /* trace: collect exchanges; redact: an OAuth transfer */
-  int nexchanges;             /* exchanges begun in this transfer (may exceed MAX_EXCHANGES) */
-  exchange_t exchanges[MAX_EXCHANGES];
-  char errbuf[CURL_ERROR_SIZE];
-} transport_t;
+#include "transport_internal.h"
 
 /* Open handles in this process, for the GC spec and leak hunting.  Atomic:
  * every Lua state of the process (nginx workers' threads, embedders)
  * changes it. */
 static atomic_int open_transports;
 
-static transport_t *check_open(lua_State *L) {
-  transport_t *t = (transport_t *)luaL_checkudata(L, 1, TRANSPORT_MT);
+transport_t *transport_check_idle(lua_State *L, int idx) {
+  transport_t *t = (transport_t *)luaL_checkudata(L, idx, TRANSPORT_MT);
   if (!t->curl) luaL_error(L, "atlas-admin: the client is closed");
+  /* Its handle belongs to a multi until that transfer completes. */
+  if (t->multi) luaL_error(L, "atlas-admin: this transport has a transfer in progress in a batch");
+  t->done = 0; /* an uncollected batch result (an aborted batch) is dropped */
   return t;
 }
+
+static transport_t *check_open(lua_State *L) { return transport_check_idle(L, 1); }
 
 /* Frees a header list after wiping it: it may carry a bearer token. */
 static void free_headers(transport_t *t) {
@@ -458,7 +436,7 @@ static void build_headers(lua_State *L, transport_t *t, int idx, credential_t *b
   if (bearer && append_bearer(t, bearer) != 0) luaL_error(L, "atlas-admin: out of memory");
 }
 
-static CURLcode set_method(CURL *c, const char *method, const char *body, size_t body_len) {
+static CURLcode set_method(CURL *c, const char *method, const char *body, size_t body_len, int copy) {
   CURLcode rc;
   if (!body) {
     rc = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -466,9 +444,11 @@ static CURLcode set_method(CURL *c, const char *method, const char *body, size_t
       rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") ? method : NULL);
     return rc;
   }
-  /* POSTFIELDS points at the Lua string (or t->form), alive for the call. */
+  /* POSTFIELDS points at the Lua string (or t->form), alive for a blocking
+   * call; a batch transfer outlives its Lua call, so libcurl copies it
+   * (setting POSTFIELDS later drops that copy). */
   rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  if (rc == CURLE_OK) rc = curl_easy_setopt(c, copy ? CURLOPT_COPYPOSTFIELDS : CURLOPT_POSTFIELDS, body);
   if (rc == CURLE_OK)
     rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
   return rc;
@@ -574,16 +554,13 @@ static void push_info(lua_State *L, transport_t *t) {
   }
 }
 
-/* Runs the prepared transfer unless setup already failed with rc.  Pure C:
- * nothing here can raise. */
-static CURLcode perform(transport_t *t, CURLcode rc) {
+/* Resets the per-transfer state before a transfer starts.  Pure C. */
+static void begin_transfer(transport_t *t) {
   buffer_clear(&t->head);
   buffer_clear(&t->body);
   t->too_large = t->header_too_large = 0;
   t->nexchanges = 0;
   t->errbuf[0] = '\0';
-  if (rc == CURLE_OK) rc = curl_easy_perform(t->curl);
-  return rc;
 }
 
 /* After a transfer: the header list (it may hold a bearer token) is
@@ -625,30 +602,27 @@ static int push_result(lua_State *L, transport_t *t, CURLcode rc, int with_body)
   return 4;
 }
 
-static int l_send(lua_State *L) {
-  transport_t *t = check_open(L);
-  const char *method, *url;
+CURLcode transport_setup_request(lua_State *L, transport_t *t, int base, int copy_body) {
+  const char *method, *url, *body;
   size_t body_len = 0;
-  const char *body;
   credential_t *bearer = NULL;
   CURLcode rc;
-  int n, fresh;
+  int fresh;
 
-  check_method(L, 2);
-  check_url(L, 3);
-  method = lua_tostring(L, 2);
-  url = lua_tostring(L, 3);
-  luaL_checktype(L, 4, LUA_TTABLE);
-  body = luaL_optlstring(L, 5, NULL, &body_len);
-  if (!lua_isnoneornil(L, 6)) {
-    bearer = credential_check(L, 6);
+  check_method(L, base);
+  check_url(L, base + 1);
+  method = lua_tostring(L, base);
+  url = lua_tostring(L, base + 1);
+  luaL_checktype(L, base + 2, LUA_TTABLE);
+  body = luaL_optlstring(L, base + 3, NULL, &body_len);
+  if (!lua_isnoneornil(L, base + 4)) {
+    bearer = credential_check(L, base + 4);
     /* Only a token may travel as Bearer: never a private key or secret. */
-    luaL_argcheck(L, bearer->kind == CREDENTIAL_BEARER, 6, "bearer credential expected");
+    luaL_argcheck(L, bearer->kind == CREDENTIAL_BEARER, base + 4, "bearer credential expected");
   }
-  fresh = lua_toboolean(L, 7);
-  lua_settop(L, 7); /* method, url and body stay anchored here for the transfer */
+  fresh = lua_toboolean(L, base + 5);
 
-  build_headers(L, t, 4, bearer);
+  build_headers(L, t, base + 2, bearer);
   t->redact_bodies = 0;
   /* libcurl resends a request by itself when a reused keep-alive
    * connection turns out dead before any answer.  Harmless for an
@@ -657,12 +631,37 @@ static int l_send(lua_State *L) {
   rc = curl_easy_setopt(t->curl, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_URL, url);
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
-  if (rc == CURLE_OK) rc = set_method(t->curl, method, body, body_len);
-  rc = perform(t, rc);
-  after_transfer(t);
-  n = push_result(L, t, rc, 1);
+  if (rc == CURLE_OK) rc = set_method(t->curl, method, body, body_len, copy_body);
+  begin_transfer(t);
+  return rc;
+}
+
+void transport_after_transfer(transport_t *t) { after_transfer(t); }
+
+int transport_push_result(lua_State *L, transport_t *t, CURLcode rc) {
+  int n = push_result(L, t, rc, 1);
   buffer_clear(&t->body);
   return n;
+}
+
+static int l_send(lua_State *L) {
+  transport_t *t = check_open(L);
+  CURLcode rc;
+  lua_settop(L, 7); /* method, url and body stay anchored here for the transfer */
+  rc = transport_setup_request(L, t, 2, 0);
+  if (rc == CURLE_OK) rc = curl_easy_perform(t->curl);
+  after_transfer(t);
+  return transport_push_result(L, t, rc);
+}
+
+/* transport:finish() -> the result of the batch transfer that completed on
+ * this transport (as send returns it).  multi.c marks it done. */
+static int l_finish(lua_State *L) {
+  transport_t *t = (transport_t *)luaL_checkudata(L, 1, TRANSPORT_MT);
+  if (!t->curl) return luaL_error(L, "atlas-admin: the client is closed");
+  if (!t->done) return luaL_error(L, "atlas-admin: no completed batch transfer on this transport");
+  t->done = 0;
+  return transport_push_result(L, t, t->done_rc);
 }
 
 /* ---- OAuth (service accounts) ------------------------------------------ */
@@ -775,8 +774,9 @@ static int l_oauth(lua_State *L) {
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_USERNAME, credential_id(sa));
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_PASSWORD, credential_secret(sa));
-  if (rc == CURLE_OK) rc = set_method(t->curl, "POST", t->form.data, t->form.len);
-  rc = perform(t, rc);
+  if (rc == CURLE_OK) rc = set_method(t->curl, "POST", t->form.data, t->form.len, 0);
+  begin_transfer(t);
+  if (rc == CURLE_OK) rc = curl_easy_perform(t->curl);
   oauth_cleanup(t); /* before any push: a raise below leaves nothing on the handle */
   if (rc == CURLE_OK) curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
   /* A 200 token answer's body is the token: it is returned as a
@@ -794,6 +794,8 @@ static int l_oauth(lua_State *L) {
 static int l_close(lua_State *L) {
   transport_t *t = (transport_t *)luaL_checkudata(L, 1, TRANSPORT_MT);
   int i;
+  if (t->multi) multi_detach(t); /* a batch still holds the handle */
+  t->done = 0;
   if (t->curl) {
     curl_easy_cleanup(t->curl);
     t->curl = NULL;
@@ -831,7 +833,7 @@ static int l_open_transports(lua_State *L) {
 
 void transport_register(lua_State *L, int module_index) {
   static const luaL_Reg methods[] = {
-    { "send", l_send }, { "oauth", l_oauth }, { "close", l_close }, { "is_closed", l_is_closed }, { NULL, NULL },
+    { "send", l_send }, { "oauth", l_oauth }, { "finish", l_finish }, { "close", l_close }, { "is_closed", l_is_closed }, { NULL, NULL },
   };
   static const luaL_Reg meta[] = { { "__gc", l_close }, { "__tostring", l_tostring }, { NULL, NULL } };
   module_index = aa_absindex(L, module_index);

@@ -34,14 +34,10 @@ local function check_self(self, method)
   end
 end
 
--- settings: the output of options.client()
-function M.new(settings)
-  local json = cjson_safe.new()
-  json.decode_max_depth(64) -- Atlas objects are shallow; a deep body is hostile
-  settings.json = json
-  local ua = "atlas-admin-lua/" .. VERSION .. " libcurl/" .. core.libcurl_version
-  if settings.user_agent_suffix then ua = ua .. " " .. settings.user_agent_suffix end
-  local transport = core.transport({
+-- A libcurl transport with the client's settings: the client's own, and
+-- one per extra concurrent slot of a batch (batch.lua).
+local function libcurl_transport(settings, ua)
+  return core.transport({
     timeout = settings.timeout,
     connect_timeout = settings.connect_timeout,
     ca_file = settings.ca_file,
@@ -54,18 +50,44 @@ function M.new(settings)
     trace = settings.trace ~= nil,
     user_agent = ua,
   }, settings.auth)
+end
+
+-- settings: the output of options.client()
+function M.new(settings)
+  local json = cjson_safe.new()
+  json.decode_max_depth(64) -- Atlas objects are shallow; a deep body is hostile
+  settings.json = json
+  local ua = "atlas-admin-lua/" .. VERSION .. " libcurl/" .. core.libcurl_version
+  if settings.user_agent_suffix then ua = ua .. " " .. settings.user_agent_suffix end
+  local transport = libcurl_transport(settings, ua)
   local client = setmetatable({
     _settings = settings,
     _transport = transport,
+    _user_agent = ua,
     -- inside nginx: the cosocket transport for phases that can yield
     _cosocket = ngx_support.cosocket_transport(settings, ua),
     _json = json,
     _closed = false,
+    -- digest: the transports whose handle has authenticated once (its nonce works)
+    _digest_ready = setmetatable({}, { __mode = "k" }),
+    -- a batch in progress: coroutine -> the item's binding (batch.lua)
+    _bindings = setmetatable({}, { __mode = "k" }),
   }, Client)
   if settings.auth_kind == "service_account" then
     client._tokens = token.new(settings, function() return client:_transport_for() end, json)
   end
   return client
+end
+
+-- Another libcurl transport like the client's own (a batch slot).
+function Client:_new_libcurl_transport()
+  return libcurl_transport(self._settings, self._user_agent)
+end
+
+-- The batch binding of the running coroutine, when it is a batch item.
+function Client:_binding()
+  local co = coroutine.running()
+  return co and self._bindings[co] or nil
 end
 
 -- Builds the request for an operation without sending it.
@@ -97,8 +119,11 @@ end
 
 -- The transport for this request: libcurl, or under OpenResty the
 -- cosocket transport where the phase lets a request yield (never block
--- the worker); the transport option can force either (ngx/init.lua).
+-- the worker); the transport option can force either (ngx/init.lua).  A
+-- batch item sends through its binding (batch.lua).
 function Client:_transport_for(_prepared)
+  local binding = self:_binding()
+  if binding then return binding end -- a batch item: its slot, over libcurl multi
   if self._cosocket and ngx_support.pick(self._settings) == "cosocket" then return self._cosocket end
   return self._transport
 end
@@ -110,9 +135,14 @@ end
 -- The retry policy wraps _execute (which calls this); the nginx transport
 -- and the batch plug in under it.
 function Client:_send(prepared)
+  local transport = self:_transport_for(prepared)
+  -- A batch item waits here for its turn: every item is validated (run up
+  -- to its first send) before the batch sends anything, tokens included.
+  if transport.ready then transport:ready() end
   local ok, bearer, cached = self:_authorization()
   if not ok then return nil, bearer end
-  local transport = self:_transport_for(prepared)
+  -- the handle whose digest state this is (a batch binding names its slot's)
+  local handle = transport.handle or transport
   local function send(with_bearer)
     local status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
       prepared.body, with_bearer, not prepared.idempotent)
@@ -126,7 +156,7 @@ function Client:_send(prepared)
     bearer, err = self._tokens:get()
     if not bearer then return nil, err end
     status, headers, body, info = send(bearer)
-  elseif status == 401 and self._settings.auth_kind == "digest" and self._digest_ready then
+  elseif status == 401 and self._settings.auth_kind == "digest" and self._digest_ready[handle] then
     -- A 401 without stale=true on a nonce that worked before: libcurl has
     -- taken the fresh challenge's nonce, so answer it once.  A handle that
     -- never authenticated (a wrong key) is not resent: reported after
@@ -134,7 +164,7 @@ function Client:_send(prepared)
     -- processing, so resending is safe for every method.
     status, headers, body, info = send(bearer)
   end
-  if status and status ~= 401 and self._settings.auth_kind == "digest" then self._digest_ready = true end
+  if status and status ~= 401 and self._settings.auth_kind == "digest" then self._digest_ready[handle] = true end
   if not status then
     local err = errors.transport(headers, body, prepared)
     if type(info) == "table" then
@@ -153,9 +183,18 @@ function Client:_retry_policy(prepared)
     retries = prepared.retries or s.retries,
     retry_deadline = prepared.retry_deadline or s.retry_deadline,
     retry_base = s.retry_base, retry_max_wait = s.retry_max_wait,
-    on_retry = s.on_retry, sleep = s.sleep or retry.default_sleep,
+    on_retry = s.on_retry, sleep = self:_sleep_function(),
     random = s.random or math.random, clock = core.monotonic,
   }
+end
+
+-- How this call waits between attempts: a batch item yields to the batch
+-- (its wait does not hold up the other items); otherwise the sleep option
+-- or the default (nanosleep, or ngx.sleep where nginx can yield).
+function Client:_sleep_function()
+  local binding = self:_binding()
+  if binding then return function(seconds) binding:sleep(seconds) end end
+  return self._settings.sleep or retry.default_sleep
 end
 
 -- Sends a prepared request under the retry policy: result, response or
@@ -216,6 +255,7 @@ function Client:close(opts)
   end
   self._closed = true
   self._transport:close()
+  for _, t in ipairs(self._batch_transports or {}) do t:close() end
   if self._cosocket then self._cosocket:close() end
   if not ok then return nil, err end
   return true
@@ -238,5 +278,6 @@ M.check_self = check_self
 require("atlas_admin.invitations").install(Client, check_self)
 require("atlas_admin.users").install(Client, check_self)
 require("atlas_admin.access").install(Client, check_self)
+require("atlas_admin.batch").install(Client, check_self)
 
 return M

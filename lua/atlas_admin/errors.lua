@@ -2,6 +2,7 @@
 -- is one of these tables.
 --
 --   err.kind     "validation" | "api" | "auth" | "transport" | "not_found"
+--                | "skipped" (a batch call not run: stop_on_error)
 --   err.message  what went wrong and, where we know, how to fix it
 --   err.field    (validation) the offending argument path: "roles[2]", "groupId"
 --   err.status   (api, auth) the HTTP status (the envelope's, with envelope=true)
@@ -47,6 +48,8 @@ function Error:__tostring()
       problem = problem:sub(#field + 1):gsub("^:?%s*", "")
     end
     return "atlas: " .. field .. ": " .. problem .. where(self)
+  elseif k == "skipped" then
+    return "atlas: skipped: " .. self.message .. where(self)
   elseif k == "transport" then
     return "atlas: transport error " .. tostring(self.code) .. ": " .. self.message .. where(self)
   end
@@ -73,6 +76,11 @@ end
 -- invitation for a username): not an HTTP error, the reads succeeded.
 function M.not_found(field, message, operation)
   return new { kind = "not_found", field = field, message = message, operation = operation }
+end
+
+-- A batch call that was never run (the batch stopped first).
+function M.skipped(message, operation)
+  return new { kind = "skipped", message = message, operation = operation }
 end
 
 function M.transport(code, message, prepared)

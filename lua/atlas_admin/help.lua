@@ -77,6 +77,11 @@ M.ENTRIES = {
   { "remove_project_access", "client:remove_project_access(groupId, username)",
     "removes the person from whichever source holds them", "returns true, removed | nil, err",
     "c:remove_project_access(" .. G .. ', "jane@example.com")' },
+  { "batch", "client:batch(calls [, { concurrency = 8, max_per_second = nil, progress = fn, stop_on_error = false }])",
+    "many calls at once over libcurl multi; each call is { \"method\", args... }",
+    "returns results (in order: { ok, value | err, index, operation }), summary | nil, err",
+    "local results, summary = c:batch({ { \"update_invitation_by_id\", " .. G .. ", " .. I
+      .. ', { roles = { "GROUP_READ_ONLY" } } } }, { concurrency = 16 })' },
   { "close", "client:close([{ revoke = true }])", "releases the connection (and revokes a service account's token)",
     "returns true | nil, err", "c:close()" },
 }

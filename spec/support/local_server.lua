@@ -2,9 +2,10 @@
 -- statistics and control endpoints with the curl CLI (not the client under
 -- test, so the two check each other).
 --
---   local srv = local_server.start{ nonce_ttl = 300, token_ttl = 3600, token_rate = 10, token_cap = 100 }
+--   local srv = local_server.start{ nonce_ttl = 300, token_ttl = 3600, token_rate = 10, token_cap = 100,
+--                                   latency_ms = 20 }
 --   srv.url  srv:stats()  srv:reset()  srv:expire_nonces()  srv:expire_tokens()
---   srv:revoke_tokens()  srv:fault{ status = 500, body = "...", ... }  srv:log()
+--   srv:revoke_tokens()  srv:fault{ status = 500, body = "...", ... }  srv:latency(ms)  srv:log()
 --   srv:state(groupId)  srv:sunset(true|false)  srv:stop()
 --
 -- The server runs with --watch-stdin on a pipe we hold: closing it (stop,
@@ -77,7 +78,7 @@ function M.start(opts)
   os.remove(url_file)
   local args = { "--port 0", "--quiet", "--watch-stdin", "--url-file " .. shell_quote(url_file),
     "--fixtures " .. shell_quote(opts.fixtures or M.fixtures) }
-  for _, o in ipairs { "nonce_ttl", "token_ttl", "token_rate", "token_cap" } do
+  for _, o in ipairs { "nonce_ttl", "token_ttl", "token_rate", "token_cap", "latency_ms" } do
     if opts[o] then args[#args + 1] = "--" .. o:gsub("_", "-") .. " " .. tostring(opts[o]) end
   end
   local cmd = CLEAN_ENV .. "sh -c " .. shell_quote("exec " .. shell_quote(M.binary) .. " " .. table.concat(args, " ")
@@ -117,6 +118,8 @@ function Server:reset() return self:control("POST", "/__mock/reset") end
 function Server:expire_nonces() return self:control("POST", "/__mock/expire-nonces") end
 function Server:expire_tokens() return self:control("POST", "/__mock/expire-tokens") end
 function Server:revoke_tokens() return self:control("POST", "/__mock/revoke-tokens") end
+-- Added latency (ms) on every API route from now on.
+function Server:latency(ms) return self:control("POST", "/__mock/latency", cjson.encode { ms = ms }) end
 function Server:fault(spec) return self:control("POST", "/__mock/fault", cjson.encode(spec)) end
 -- The API requests since reset: { { method, url, status, body }, ... }.
 function Server:log() return self:control("GET", "/__mock/log") end
