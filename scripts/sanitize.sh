@@ -3,6 +3,7 @@
 #   sanitize.sh asan        ASan + UBSan build of the core, human output
 #   sanitize.sh valgrind    the normal build under valgrind memcheck
 #   ...-tap                 the same with TAP output (used by check.sh)
+#   sanitize.sh asan spec/batch   only those specs
 # Both preload a no-op dlclose so that libcurl's globals are not unmapped at
 # lua_close before the leak report (that would show false "definite" leaks
 # and <unknown module> frames).  The local Atlas server and the curl CLI the
@@ -10,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-asan}
+shift $(( $# > 0 ? 1 : 0 )) # the rest: spec paths for busted (default: the whole suite)
 format=utfTerminal
 case "$mode" in *-tap) format=TAP; mode=${mode%-tap} ;; esac
 
@@ -18,7 +20,7 @@ mkdir -p build/sanitize
 printf 'int dlclose(void *h) { (void)h; return 0; }\n' > build/sanitize/nodlclose.c
 $CC -shared -fPIC -o build/sanitize/nodlclose.so build/sanitize/nodlclose.c
 
-busted_args=(--ignore-lua -o "$format")
+busted_args=(--ignore-lua -o "$format" "$@")
 case "$mode" in
   asan)
     mkdir -p build/asan/atlas_admin

@@ -92,9 +92,13 @@ static int l_multi(lua_State *L) {
 static int l_add(lua_State *L) {
   multi_t *mu = check_multi(L);
   transport_t *t = transport_check_idle(L, 2);
-  lua_Integer id = luaL_checkinteger(L, 3);
+  lua_Number idn = luaL_checknumber(L, 3);
+  lua_Integer id;
   CURLcode rc;
   CURLMcode mrc;
+  /* checked by hand: LuaJIT's luaL_checkinteger truncates 1.5 to 1 */
+  luaL_argcheck(L, floor(idn) == idn && fabs(idn) < 9007199254740992.0, 3, "transfer id must be an integer");
+  id = (lua_Integer)idn;
   lua_settop(L, 9);
   rc = transport_setup_request(L, t, 4, 1);
   /* PRIVATE finds the transport again when libcurl reports the transfer done. */

@@ -17,7 +17,10 @@
  *      { bearer = <credential>, expires_in = n, token_type = s
  *        [, access_token = s when keep is true] }
  *      (the token answer's body itself is never returned: it holds the token)
- * transport:close()  (idempotent; also __gc)
+ * transport:finish()
+ *   -> as send, for the batch transfer (multi.c: multi:add) that completed
+ *   on this transport; the transport is busy from multi:add until then.
+ * transport:close()  (idempotent; also __gc; leaves its multi first)
  *
  * info: { total_time, new_connections, request_sent, response_started
  *         [, exchanges = {...} with trace = true] }  (see TRANSPORT.md)

@@ -133,7 +133,7 @@ function Binding:ready()
 end
 
 -- Waits without holding up the other items (retry waits, the limiter).
-function Binding:sleep(seconds)
+function Binding.sleep(_, seconds)
   if seconds > 0 then coroutine.yield("sleep", seconds) end
 end
 
