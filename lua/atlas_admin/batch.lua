@@ -5,7 +5,14 @@
 --     { "update_invitation_by_id", groupId, invitationId, { roles = { "GROUP_READ_ONLY" } } },
 --     { "add_invitation_roles", groupId, "a@example.com", { "GROUP_OWNER" } },
 --     { "set_project_roles", groupId, "b@example.com", { "GROUP_DATA_ACCESS_READ_ONLY" } },
---   }, { concurrency = 8, max_per_second = nil, progress = fn, stop_on_error = false })
+--   }, { concurrency = 8, max_per_second = nil, progress = fn, stop_on_error = false,
+--        keep_responses = false })
+--
+-- results[i]: { index = i, operation = "method", ok = true, value = first result,
+--               values = every result (responses dropped unless keep_responses) }
+--          or { index = i, operation = "method", ok = false, err = error object,
+--               response = the failed response (if any), skipped = true (stop_on_error) }
+-- summary: { total, succeeded, failed, invalid, skipped, requests, elapsed }
 --
 -- How: every item is a coroutine running client[method](client, ...).  The
 -- one send step (Client:_send) asks the item's binding (below) for its
@@ -28,6 +35,7 @@
 -- is re-raised.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
+local show = require "atlas_admin.show"
 local suggest = require "atlas_admin.suggest"
 
 local M = {}
@@ -47,7 +55,7 @@ M.METHODS = {
 local METHOD_SET = {}
 for _, name in ipairs(M.METHODS) do METHOD_SET[name] = true end
 
-local OPTION_NAMES = { "concurrency", "max_per_second", "progress", "stop_on_error" }
+local OPTION_NAMES = { "concurrency", "max_per_second", "progress", "stop_on_error", "keep_responses" }
 
 local pack = table.pack or function(...) return { n = select("#", ...), ... } end
 local unpack = table.unpack or unpack -- luacheck: ignore 143
@@ -88,7 +96,11 @@ local function check_options(opts)
   if opts.stop_on_error ~= nil and type(opts.stop_on_error) ~= "boolean" then
     return fail("stop_on_error", "stop_on_error must be true or false")
   end
-  return { concurrency = c, max_per_second = rate, progress = opts.progress, stop_on_error = opts.stop_on_error }
+  if opts.keep_responses ~= nil and type(opts.keep_responses) ~= "boolean" then
+    return fail("keep_responses", "keep_responses must be true or false")
+  end
+  return { concurrency = c, max_per_second = rate, progress = opts.progress, stop_on_error = opts.stop_on_error,
+    keep_responses = opts.keep_responses }
 end
 
 -- The highest integer key of an item: arguments may be nil in the middle
@@ -179,6 +191,13 @@ function Batch:record(item, ok, values)
   if ok == "skipped" then
     r = { index = item.index, operation = item.name, ok = false, skipped = true, err = values }
   elseif values[1] ~= nil then
+    if not self.keep_responses then
+      -- A response (status, headers, raw body) is kilobytes; 10,000 of them
+      -- add up.  Kept on request, and always for failures.
+      for k = 2, values.n do
+        if show.kind_of(values[k]) == "response" then values[k] = nil end
+      end
+    end
     r = { index = item.index, operation = item.name, ok = true, value = values[1], values = values }
     self.succeeded = self.succeeded + 1
   else
@@ -191,7 +210,8 @@ function Batch:record(item, ok, values)
   end
   self.results[item.index] = r
   item.state = "done"
-  self.client._bindings[item.co] = nil
+  if item.co then self.client._bindings[item.co] = nil end
+  item.co, item.call, item.binding = nil, nil, nil
   if item.slot then
     self.free[#self.free + 1] = item.slot
     item.slot = nil
@@ -228,21 +248,36 @@ function Batch:validate(calls)
       self:record(item, true, { nil, err, n = 2 })
       self.invalid = self.invalid + 1
     else
-      local call, client = calls[i], self.client
-      local args = pack(unpack(call, 2, last_index(call)))
-      item.co = coroutine.create(function() return pack(client[name](client, unpack(args, 1, args.n))) end)
-      item.binding = setmetatable({ batch = self }, Binding)
-      client._bindings[item.co] = item.binding
+      item.call = calls[i]
+      self:spawn(item)
       item.before_io = true
       self:step(item)
       item.before_io = false
-      if item.state == "gate" then self.queue[#self.queue + 1] = item end
+      if item.state == "gate" then
+        -- Valid.  The parked coroutine is dropped (a coroutine per waiting
+        -- item would cost kilobytes each in a batch of 10,000); the item
+        -- runs again from the start when its turn comes: everything up to
+        -- the first request is checks without I/O, so it passes again.
+        self.client._bindings[item.co] = nil
+        item.co = nil
+        self.queue[#self.queue + 1] = item
+      end
     end
   end
 end
 
+-- A fresh coroutine running the item's method, bound to a fresh binding.
+function Batch:spawn(item)
+  local client, name, call = self.client, item.name, item.call
+  local args = pack(unpack(call, 2, last_index(call)))
+  item.co = coroutine.create(function() return pack(client[name](client, unpack(args, 1, args.n))) end)
+  item.binding = setmetatable({ batch = self }, Binding)
+  client._bindings[item.co] = item.binding
+end
+
 function Batch:start(item)
   local slot = table.remove(self.free)
+  self:spawn(item)
   item.slot = slot
   item.binding.slot = slot
   item.binding.handle = slot.transport -- the send step keeps digest state per handle
@@ -331,7 +366,7 @@ function M.install(Client, check_self)
     local batch = setmetatable({
       client = self, total = total, results = {}, queue = {}, in_flight = {}, sleeping = {},
       phase = "validate", done = 0, succeeded = 0, failed = 0, invalid = 0, skipped = 0, requests = 0,
-      progress = settings.progress, stop_on_error = settings.stop_on_error,
+      progress = settings.progress, stop_on_error = settings.stop_on_error, keep_responses = settings.keep_responses,
       interval = settings.max_per_second and 1 / settings.max_per_second, next_send = 0,
     }, Batch)
     local started = core.monotonic()

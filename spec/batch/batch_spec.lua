@@ -330,6 +330,17 @@ describe("client:batch", function()
     assert.matches("get_invitation", warnings[1], 1, true)
   end)
 
+  it("drops successful responses unless keep_responses (memory), keeps failed ones", function()
+    local calls = { { "get_invitation", GID, IID }, { "get_invitation", GID, "aaaaaaaaaaaaaaaaaaaaaaaa" } }
+    local results = client:batch(calls)
+    assert.equal(1, results[1].values.n - 1)
+    assert.is_nil(results[1].values[2])
+    assert.equal(404, results[2].response.status)
+    results = client:batch(calls, { keep_responses = true })
+    assert.equal(200, results[1].values[2].status)
+    assert.matches("application/vnd.atlas", results[1].values[2].headers["content-type"], 1, true)
+  end)
+
   it("rejects malformed batches with nil, err, and misuse with a raise", function()
     local _, err = client:batch("x")
     assert.equal("calls", err.field)
