@@ -6,7 +6,8 @@
 #                   valgrind (last line: N passed, N failed)
 #   make asan | valgrind   one checker alone;  make bench   benchmarks
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (60);  make soak   100,000 calls with faults
-#   make install    install the module (PREFIX, LIBDIR, LUADIR; LUA_VERSION=5.1 for LuaJIT/OpenResty)
+#   make install    install the module and the atlas-admin command (PREFIX, LIBDIR, LUADIR, BINDIR;
+#                   LUA_VERSION=5.1 for LuaJIT/OpenResty)
 # Every variable is overridable: make CC=clang CFLAGS=-O0 ...
 
 CC ?= cc
@@ -116,7 +117,7 @@ test: all testbins
 	bash scripts/check.sh
 
 lint:
-	luacheck --no-color -q lua spec examples bench
+	luacheck --no-color -q lua spec examples bench bin/atlas-admin
 
 bench: deps all
 	bash bench/run.sh
@@ -131,12 +132,19 @@ valgrind: deps all testbins
 # OpenResty and luajit), 5.4 the Lua 5.4 one.  For OpenResty:
 #   make install LUA_VERSION=5.1 PREFIX=/usr/local
 INSTALL_CORE = $(if $(filter 5.1,$(LUA_VERSION)),$(COREJIT),$(CORE54))
+# the CLI runs on the interpreter the module was installed for
+INSTALL_LUA = $(if $(filter 5.1,$(LUA_VERSION)),luajit,lua5.4)
+BINDIR ?= $(PREFIX)/bin
 
 install: $(INSTALL_CORE)
-	install -d $(DESTDIR)$(LIBDIR)/atlas_admin $(DESTDIR)$(LUADIR)/atlas_admin/ngx
+	install -d $(DESTDIR)$(LIBDIR)/atlas_admin $(DESTDIR)$(LUADIR)/atlas_admin/ngx $(DESTDIR)$(LUADIR)/atlas_admin/cli \
+	  $(DESTDIR)$(BINDIR)
 	install -m 755 $(INSTALL_CORE) $(DESTDIR)$(LIBDIR)/atlas_admin/core.so
 	install -m 644 lua/atlas_admin/*.lua $(DESTDIR)$(LUADIR)/atlas_admin/
 	install -m 644 lua/atlas_admin/ngx/*.lua $(DESTDIR)$(LUADIR)/atlas_admin/ngx/
+	install -m 644 lua/atlas_admin/cli/*.lua $(DESTDIR)$(LUADIR)/atlas_admin/cli/
+	sed '1s|.*|#!/usr/bin/env $(INSTALL_LUA)|' bin/atlas-admin > $(DESTDIR)$(BINDIR)/atlas-admin
+	chmod 755 $(DESTDIR)$(BINDIR)/atlas-admin
 
 clean:
 	rm -rf $(BUILD)

@@ -14,11 +14,12 @@ validation before any I/O, one round trip per call.]],
   license = "MIT",
   labels = { "mongodb", "atlas", "api", "libcurl" },
 }
--- lua-cjson comes from Debian's lua-cjson package here; build with
+-- lua-cjson and argparse come from Debian's lua-cjson and lua-argparse packages here; build with
 -- `luarocks make --deps-mode=none` when it is not installed as a rock.
 dependencies = {
   "lua >= 5.1",
   "lua-cjson >= 2.1",
+  "argparse >= 0.7", -- the atlas-admin command only (Debian: lua-argparse)
 }
 external_dependencies = {
   -- Debian's curl headers live under the multiarch include dir: pass
@@ -41,6 +42,10 @@ build = {
     ["atlas_admin"] = "lua/atlas_admin/init.lua",
     ["atlas_admin.access"] = "lua/atlas_admin/access.lua",
     ["atlas_admin.batch"] = "lua/atlas_admin/batch.lua",
+    ["atlas_admin.cli"] = "lua/atlas_admin/cli/init.lua",
+    ["atlas_admin.cli.bulk"] = "lua/atlas_admin/cli/bulk.lua",
+    ["atlas_admin.cli.output"] = "lua/atlas_admin/cli/output.lua",
+    ["atlas_admin.cli.parser"] = "lua/atlas_admin/cli/parser.lua",
     ["atlas_admin.client"] = "lua/atlas_admin/client.lua",
     ["atlas_admin.curl"] = "lua/atlas_admin/curl.lua",
     ["atlas_admin.env"] = "lua/atlas_admin/env.lua",
@@ -63,5 +68,8 @@ build = {
     ["atlas_admin.trace"] = "lua/atlas_admin/trace.lua",
     ["atlas_admin.users"] = "lua/atlas_admin/users.lua",
     ["atlas_admin.warnings"] = "lua/atlas_admin/warnings.lua",
+  },
+  install = {
+    bin = { ["atlas-admin"] = "bin/atlas-admin" },
   },
 }

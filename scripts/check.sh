@@ -38,7 +38,7 @@ phase() { # name, then the command producing TAP
 }
 
 echo "== luacheck"
-if luacheck --no-color -q lua spec examples bench 2>&1; then
+if luacheck --no-color -q lua spec examples bench bin/atlas-admin 2>&1; then
   echo "luacheck: 1 passed, 0 failed"; passed=$((passed + 1))
 else
   echo "luacheck: 0 passed, 1 failed"; failed=$((failed + 1))
@@ -50,6 +50,7 @@ tree=$(mktemp -d)
 if luarocks --lua-version=5.4 --tree "$tree" make --deps-mode=none atlas-admin-*.rockspec >"$out/luarocks.log" 2>&1 \
    && [ -f "$tree/lib/lua/5.4/atlas_admin/core.so" ] \
    && diff <(cd lua && find . -name '*.lua' | sort) <(cd "$tree/share/lua/5.4" && find . -name '*.lua' | sort) \
+   && [ -x "$tree/bin/atlas-admin" ] \
    && LUA_PATH="$tree/share/lua/5.4/?.lua;$tree/share/lua/5.4/?/init.lua;;" LUA_CPATH="$tree/lib/lua/5.4/?.so;;" \
       lua5.4 -e 'assert(require("atlas_admin").client)'; then
   echo "luarocks make: 1 passed, 0 failed"; passed=$((passed + 1))

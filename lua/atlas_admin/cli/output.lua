@@ -1,0 +1,93 @@
+-- How the CLI prints: results as a table (the library's own one-line
+-- forms) or as JSON, errors as one line on stderr or as JSON on stdout, and
+-- the exit code each error kind maps to.  Nothing printed here can hold a
+-- secret: results and errors never carry one (see errors.lua), and dry runs
+-- name the credential variables instead of their values (curl.lua).
+local cjson = require "cjson.safe"
+
+local M = {}
+
+M.EXIT = { ok = 0, api = 1, usage = 2, auth = 3, transport = 4 }
+
+local json = cjson.new()
+
+--- The exit code for an error object.
+function M.exit_code(err)
+  local kind = type(err) == "table" and err.kind or nil
+  if kind == "validation" then return M.EXIT.usage end
+  if kind == "auth" then return M.EXIT.auth end
+  if kind == "transport" then return M.EXIT.transport end
+  return M.EXIT.api -- api, not_found, skipped
+end
+
+--- The fields of an error worth printing as JSON (the error object minus
+-- functions and metatables; it never holds secrets).
+function M.error_fields(err)
+  if type(err) ~= "table" then return { kind = "usage", message = tostring(err) } end
+  local out = {}
+  for _, k in ipairs { "kind", "message", "field", "status", "errorCode", "error", "reason", "detail", "code",
+    "operation", "method", "path", "hint", "attempts", "retry_after" } do
+    if err[k] ~= nil then out[k] = err[k] end
+  end
+  return out
+end
+
+-- Debian's lua-cjson (2.1.0) encodes every empty table as {}: an empty
+-- list is written as [] here (the callers know which values are lists).
+function M.encode(value, is_list)
+  if is_list and type(value) == "table" and next(value) == nil then return "[]" end
+  return assert(json.encode(value))
+end
+
+-- An Output writes to the streams of one run (main's io_env).
+local Output = {}
+Output.__index = Output
+
+function M.new(io_env, format)
+  return setmetatable({ stdout = io_env.stdout, stderr = io_env.stderr, format = format }, Output)
+end
+
+function Output:json(value, is_list)
+  self.stdout:write(M.encode(value, is_list), "\n")
+end
+
+-- A result: tostring gives the library's table form (show.lua).
+function Output:result(value, is_list)
+  if self.format == "json" then return self:json(value, is_list) end
+  self.stdout:write(tostring(value), "\n")
+end
+
+-- A plain message for the human format (json prints the value instead).
+function Output:done(message, value)
+  if self.format == "json" then return self:json(value) end
+  self.stdout:write(message, "\n")
+end
+
+--- Prints an error and returns its exit code.
+function Output:error(err, code)
+  code = code or M.exit_code(err)
+  if self.format == "json" then
+    self:json { error = M.error_fields(err) }
+  else
+    local line = tostring(err)
+    if type(err) ~= "table" then line = "atlas-admin: " .. line end
+    self.stderr:write(line, "\n")
+  end
+  return code
+end
+
+--- A usage error (argparse's text) and exit code 2.
+function Output:usage(text)
+  if self.format == "json" then
+    self:json { error = { kind = "usage", message = text } }
+  else
+    self.stderr:write(text, "\n")
+  end
+  return M.EXIT.usage
+end
+
+function Output:note(line)
+  self.stderr:write(line, "\n")
+end
+
+return M
