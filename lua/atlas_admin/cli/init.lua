@@ -158,8 +158,7 @@ end
 function COMMANDS.access.remove(client, out, a)
   local ok, removed = client:remove_project_access(a.project, a.username)
   if not ok then return out:error(removed) end
-  out:done(removed and ("removed " .. a.username) or (a.username .. " had no access"),
-    { removed = removed and true or false, username = a.username })
+  out:done("removed " .. a.username, { removed = true, username = a.username })
   return 0
 end
 
@@ -209,14 +208,18 @@ function M.main(argv, io_env)
   end
   local format = (kind == "args" and a.output) or (wants_json and "json")
     or (io_env.stdout_tty and "table" or "json")
-  local out = output.new(io_env, format)
+  -- Errors are JSON on stdout only when -o json was asked for; otherwise
+  -- one line on stderr (a pipe reading results sees nothing on failure).
+  local out = output.new(io_env, format, wants_json)
   if kind == "usage" then return out:usage(a) end
 
   local problem = check_needs(a)
   if problem then return usage_error(out, problem) end
 
+  -- "1.0" as the Atlas docs write it; the module's name for it is "v1.0"
+  local api_version = a.api_version == "1.0" and "v1.0" or a.api_version
   local client_opts = {
-    base_url = a.base_url, api_version = a.api_version, env = io_env.env,
+    base_url = a.base_url, api_version = api_version, env = io_env.env,
     on_warning = function(message) out:note(message) end,
   }
   if a.trace then client_opts.trace = function(event)

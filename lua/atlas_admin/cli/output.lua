@@ -43,8 +43,11 @@ end
 local Output = {}
 Output.__index = Output
 
-function M.new(io_env, format)
-  return setmetatable({ stdout = io_env.stdout, stderr = io_env.stderr, format = format }, Output)
+-- format: how results print ("table" | "json"); json_errors: errors as
+-- JSON on stdout (-o json given) rather than a line on stderr.
+function M.new(io_env, format, json_errors)
+  return setmetatable({ stdout = io_env.stdout, stderr = io_env.stderr, format = format,
+    json_errors = json_errors }, Output)
 end
 
 function Output:json(value, is_list)
@@ -66,11 +69,18 @@ end
 --- Prints an error and returns its exit code.
 function Output:error(err, code)
   code = code or M.exit_code(err)
-  if self.format == "json" then
+  if self.json_errors then
     self:json { error = M.error_fields(err) }
   else
-    local line = tostring(err)
-    if type(err) ~= "table" then line = "atlas-admin: " .. line end
+    local mt = getmetatable(err)
+    local line
+    if mt and mt.__tostring then
+      line = tostring(err) -- the library's one-line form
+    elseif type(err) == "table" then
+      line = "atlas-admin: " .. (err.field and (tostring(err.field) .. ": ") or "") .. tostring(err.message)
+    else
+      line = "atlas-admin: " .. tostring(err)
+    end
     self.stderr:write(line, "\n")
   end
   return code
@@ -78,7 +88,7 @@ end
 
 --- A usage error (argparse's text) and exit code 2.
 function Output:usage(text)
-  if self.format == "json" then
+  if self.json_errors then
     self:json { error = { kind = "usage", message = text } }
   else
     self.stderr:write(text, "\n")

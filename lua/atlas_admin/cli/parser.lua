@@ -70,7 +70,7 @@ Every row is reported: applied, or failed with its row number and reason.]]
 local function common(cmd, record_help)
   cmd:add_help { action = function() record_help(cmd) end }
   cmd:option("--project --groupId", "The project (24 hex digits)."):argname("ID")
-  cmd:option("--api-version", "Media type version of the invitation calls: 2023-01-01 (default) or 1.0.")
+  cmd:option("--api-version", "Media type version of the invitation calls: 2023-01-01 (default), or 1.0 for the v1.0 API.")
     :argname("D")
   cmd:option("-o --output", "Output format: table or json (default: table on a terminal, json otherwise).")
     :choices { "table", "json" }
