@@ -50,3 +50,58 @@ describe("the README's OpenResty section", function()
     assert.equal(conf, shown)
   end)
 end)
+
+-- The Batches and command-line sections' examples, as written.
+local function section_block(title, lang)
+  local f = assert(io.open(root .. "/README.md"))
+  local text = f:read("*a")
+  f:close()
+  local section = assert(text:match("\n## " .. title .. "[^\n]*\n(.-)\n## "), "README has no " .. title .. " section")
+  return (assert(section:match("```" .. lang .. "\n(.-)```"), title .. " has no " .. lang .. " block"))
+end
+
+describe("the README's batch and CLI examples", function()
+  local srv
+  setup(function() srv = local_server.start() end)
+  teardown(function() srv:stop() end)
+
+  local function run(cmd)
+    local p = assert(io.popen(srv:lua_env() .. cmd .. " 2>&1; echo \"exit=$?\""))
+    local out = p:read("*a")
+    p:close()
+    return out, out:match("exit=(%d+)%s*$")
+  end
+
+  it("client:batch runs as written", function()
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write('atlas = require "atlas_admin"\nclient = assert(atlas.client_from_env { on_warning = false })\n'
+      .. 'gid = "' .. C.group_id .. '"\n', section_block("Batches", "lua"))
+    f:close()
+    local out, code = run(" lua5.4 " .. script)
+    os.remove(script)
+    assert.equal("0", code, out)
+    assert.matches("4/4 ", out, 1, true)
+    assert.matches("\n1\tinvitation 602eb7429955214668d5b025 hello@example.com in " .. C.group_id
+      .. ": GROUP_READ_ONLY", out, 1, true)
+    assert.matches("\n2\tinvitation 602eb7429955214668d5b026 jane.smith@example.com in " .. C.group_id
+      .. ": GROUP_READ_ONLY, GROUP_CLUSTER_MANAGER", out, 1, true)
+    assert.matches("\n3\tuser 6a1b2c3d4e5f60718293a4b1 alice@example.com ACTIVE: GROUP_DATA_ACCESS_READ_WRITE",
+      out, 1, true) -- set_project_roles' access row
+    assert.matches("\n4\t1 user", out, 1, true) -- carol, PENDING
+    assert.matches("\n4\t0\n", out, 1, true)  -- succeeded, failed
+  end)
+
+  it("atlas-admin runs as written (each command line of the example)", function()
+    local report = root .. "/failures.json"
+    for line in section_block("The command line", "sh"):gmatch("[^\n]+") do
+      if not line:match("^eval") and not line:match("^G=") then
+        local cmd = line:gsub("%$G", C.group_id)
+        local out, code = run(cmd)
+        assert.equal("0", code, line .. "\n" .. out)
+        assert.not_matches(C.private_key, out, 1, true)
+      end
+    end
+    os.remove(report)
+  end)
+end)
