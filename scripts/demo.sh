@@ -13,3 +13,12 @@ for example in update_invitation list_invitations add_role remove_role dry_run_c
   echo "### examples/$example.lua"
   lua5.4 "examples/$example.lua"
 done
+echo
+echo "### bin/atlas-admin invitations update --from-file examples/bulk/changes.csv"
+bin/atlas-admin invitations update --project 32b6e34b3d91647abb20e7b8 --from-file examples/bulk/changes.csv -o table
+echo
+echo "### bin/atlas-admin access list"
+bin/atlas-admin access list --project 32b6e34b3d91647abb20e7b8 -o table
+echo
+echo "### examples/batch_update.lua"
+lua5.4 examples/batch_update.lua

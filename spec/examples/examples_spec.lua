@@ -60,4 +60,19 @@ describe("examples", function()
     assert.matches('curl --include --digest --user "${PUBLIC_KEY}:${PRIVATE_KEY}"', out, 1, true)
     assert.not_matches(C.private_key, out, 1, true)
   end)
+
+  it("batch_update invites a team concurrently and reports the bad row", function()
+    local out, rc = run_example(srv, "batch_update", "20")
+    assert.equal(0, rc, out)
+    assert.matches("21/21", out, 1, true)
+    assert.matches("21 invitations: 20 sent, 1 failed (1 invalid, caught before any request)", out, 1, true)
+    assert.matches("call 21 failed", out, 1, true)
+    assert.matches("did you mean GROUP_READ_ONLY", out, 1, true)
+    assert.matches("invitation %x+ teammate001@example.com", out)
+    local created = 0
+    for _, inv in ipairs(srv:state(C.group_id).invitations) do
+      if inv.username:match("^teammate") then created = created + 1 end
+    end
+    assert.equal(20, created)
+  end)
 end)
