@@ -101,10 +101,12 @@ describe("atlas-admin", function()
 
   describe("invitations", function()
     it("list: JSON when piped, a table with -o table, --username filters", function()
-      local out, _, code = run("invitations list --project " .. GID)
+      local out, err, code = run("invitations list --project " .. GID)
       assert.equal(0, code)
       local list = json_of(out)
       assert.equal(3, #list)
+      -- the deprecation warning, on stderr, names the commands that replace the call
+      assert.matches("list_invitations %(GET [^\n]* is deprecated .* use `atlas%-admin access set|remove`", err)
       out, _, code = run("invitations list --groupId " .. GID .. " -o table")
       assert.equal(0, code)
       assert.matches("^3 invitations\n", out)

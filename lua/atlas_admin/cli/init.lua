@@ -220,7 +220,11 @@ function M.main(argv, io_env)
   local api_version = a.api_version == "1.0" and "v1.0" or a.api_version
   local client_opts = {
     base_url = a.base_url, api_version = api_version, env = io_env.env,
-    on_warning = function(message) out:note(message) end,
+    -- the library's advice names its Lua calls; at a shell, name the commands
+    on_warning = function(message)
+      out:note((message:gsub("; use [^;]* instead$",
+        "; use `atlas-admin access set|remove` (the MongoDB Cloud Users calls) instead")))
+    end,
   }
   if a.trace then client_opts.trace = function(event)
     local saved = io.stderr
