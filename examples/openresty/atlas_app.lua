@@ -3,6 +3,9 @@
 -- cosockets (the worker keeps serving other requests while Atlas answers).
 --   200 and the invitation as JSON, or { kind, message, errorCode } with
 --   Atlas's status (400 for validation, 502 for transport).
+-- POST /projects/{groupId}/invitations with [{"id": ..., "roles": [...]}, ...]
+-- updates them all in one client:batch (light threads over cosockets):
+--   200 and { summary = {...}, results = [{ ok, invitation | error }, ...] }.
 local atlas = require "atlas_admin"
 local cjson = require "cjson.safe"
 
@@ -34,7 +37,37 @@ local function get_client()
   return client, err
 end
 
+local function error_fields(err)
+  return { kind = err.kind, message = err.message, errorCode = err.errorCode, status = err.status }
+end
+
+-- POST /projects/{groupId}/invitations: a batch of updates by id.
+local function batch_update(gid)
+  ngx.req.read_body()
+  local rows = cjson.decode(ngx.req.get_body_data() or "")
+  if type(rows) ~= "table" then
+    return reply(400, { kind = "validation", message = "the body must be a JSON array like "
+      .. "[{\"id\": \"...\", \"roles\": [\"GROUP_READ_ONLY\"]}]" })
+  end
+  local c, cerr = get_client()
+  if not c then return fail(500, cerr) end
+  local calls = {}
+  for i, row in ipairs(rows) do
+    calls[i] = { "update_invitation_by_id", gid, type(row) == "table" and row.id or nil,
+      { roles = type(row) == "table" and row.roles or nil }, n = 4 }
+  end
+  local results, summary = c:batch(calls, { concurrency = 16 })
+  if not results then return fail(400, summary) end
+  local out = {}
+  for i, r in ipairs(results) do
+    out[i] = r.ok and { ok = true, invitation = r.value } or { ok = false, error = error_fields(r.err) }
+  end
+  return reply(200, { summary = summary, results = out })
+end
+
 function M.handle()
+  local batch_gid = ngx.var.uri:match("^/projects/([^/]+)/invitations$")
+  if batch_gid and ngx.req.get_method() == "POST" then return batch_update(batch_gid) end
   local gid, iid = ngx.var.uri:match("^/projects/([^/]+)/invitations/([^/]+)$")
   if not gid then return reply(404, { kind = "not_found", message = "no such route" }) end
   if ngx.req.get_method() ~= "PATCH" then

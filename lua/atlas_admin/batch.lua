@@ -29,12 +29,16 @@
 -- once, then reuses its nonce).  A service account's token is shared: the
 -- first item fetches it (one blocking request), the others find it cached.
 --
+-- Inside nginx (a phase that can yield) the same items run on light
+-- threads over the cosocket transport instead (Batch:run_cosocket).
+--
 -- No Lua runs inside libcurl: progress, on_retry and the items themselves
 -- run between calls to multi:perform.  A raise anywhere (progress, an
 -- on_retry callback, an item) closes the multi, frees the extra handles and
 -- is re-raised.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
+local ngx_support = require "atlas_admin.ngx"
 local show = require "atlas_admin.show"
 local suggest = require "atlas_admin.suggest"
 
@@ -144,9 +148,12 @@ function Binding:ready()
   if self.batch.phase == "validate" then coroutine.yield("gate") end
 end
 
--- Waits without holding up the other items (retry waits, the limiter).
-function Binding.sleep(_, seconds)
-  if seconds > 0 then coroutine.yield("sleep", seconds) end
+-- Waits without holding up the other items (retry waits, the limiter):
+-- a yield to the scheduler, or inside nginx a yield to nginx.
+function Binding:sleep(seconds)
+  if seconds <= 0 then return end
+  if self.batch.engine == "cosocket" then return rawget(_G, "ngx").sleep(seconds) end
+  coroutine.yield("sleep", seconds)
 end
 
 function Binding:send(method, url, headers, body, bearer, once)
@@ -160,6 +167,11 @@ function Binding:send(method, url, headers, body, bearer, once)
     self:sleep(at - now)
   end
   local slot = self.slot
+  if batch.engine == "cosocket" then
+    -- inside nginx: the slot's cosocket transport yields to nginx itself
+    batch.requests = batch.requests + 1
+    return slot.transport:send(method, url, headers, body, bearer, once)
+  end
   local ok, code, message, info = batch.multi:add(slot.transport, slot.id, method, url, headers, body, bearer, once)
   if not ok then return nil, code, message, info end -- refused before anything was sent
   batch.requests = batch.requests + 1
@@ -328,6 +340,65 @@ function Batch:run()
   end
 end
 
+-- Inside nginx, where a request may yield: one light thread per slot, each
+-- running items one after another through its slot's cosocket transport.
+-- The items' I/O and waits yield to nginx (the worker keeps serving), so
+-- there is nothing to schedule here but the queue.
+function Batch:run_cosocket()
+  self.phase = "run"
+  local ngx = rawget(_G, "ngx")
+  local next_item = 1
+  local function worker()
+    while not self.stopped_by and next_item <= #self.queue do
+      local item = self.queue[next_item]
+      next_item = next_item + 1
+      self:spawn(item)
+      local slot = table.remove(self.free)
+      item.slot, item.binding.slot, item.binding.handle = slot, slot, slot.transport
+      local ok, values = coroutine.resume(item.co)
+      if not ok then error(values, 0) end
+      if coroutine.status(item.co) ~= "dead" then
+        error("atlas-admin: a batch item yielded outside the batch (" .. tostring(values) .. ")", 0)
+      end
+      self:record(item, true, values)
+    end
+  end
+  local threads = {}
+  for i = 1, #self.free do threads[i] = ngx.thread.spawn(worker) end
+  local failure
+  for _, t in ipairs(threads) do
+    local ok, err = ngx.thread.wait(t)
+    if not ok and failure == nil then
+      failure = err
+      for _, other in ipairs(threads) do ngx.thread.kill(other) end
+    end
+  end
+  if failure ~= nil then error(failure, 0) end
+  for i = next_item, #self.queue do
+    local item = self.queue[i]
+    self:record(item, "skipped", errors.skipped("not run: the batch stopped after call " .. self.stopped_by
+      .. " failed (stop_on_error)", item.name))
+  end
+end
+
+-- The cosocket slots: the client's own cosocket transport, then extra ones
+-- kept by the client (each with its own digest session).
+local function cosocket_slots_for(client, n)
+  client._batch_cosockets = client._batch_cosockets or {}
+  local slots = { { id = 1, transport = client._cosocket } }
+  for k = 2, n do
+    local t = client._batch_cosockets[k - 1]
+    if not t or t:is_closed() then
+      t = ngx_support.cosocket_transport(client._settings, client._user_agent)
+      client._batch_cosockets[k - 1] = t
+    end
+    slots[k] = { id = k, transport = t }
+  end
+  local free = {}
+  for k = n, 1, -1 do free[#free + 1] = slots[k] end
+  return free
+end
+
 -- The slots: the client's own transport, then the client's extra ones.
 local function slots_for(client, n)
   client._batch_transports = client._batch_transports or {}
@@ -369,13 +440,21 @@ function M.install(Client, check_self)
       progress = settings.progress, stop_on_error = settings.stop_on_error, keep_responses = settings.keep_responses,
       interval = settings.max_per_second and 1 / settings.max_per_second, next_send = 0,
     }, Batch)
+    -- Inside nginx where a request may yield: cosockets and light threads
+    -- (never block the worker); everywhere else: libcurl's multi interface.
+    batch.engine = (self._cosocket and ngx_support.pick(self._settings) == "cosocket") and "cosocket" or "multi"
     local started = core.monotonic()
     self._batch_running = true
     local ok, raised = pcall(function()
       batch:validate(calls)
       if batch.stop_on_error and batch.stopped_by then batch.phase = "run" end
+      local slots = math.min(settings.concurrency, math.max(1, #batch.queue))
+      if batch.engine == "cosocket" then
+        batch.free = cosocket_slots_for(self, slots)
+        return batch:run_cosocket()
+      end
       batch.multi = core.multi()
-      batch.free = slots_for(self, math.min(settings.concurrency, math.max(1, #batch.queue)))
+      batch.free = slots_for(self, slots)
       batch:run()
     end)
     self._batch_running = false
@@ -384,7 +463,7 @@ function M.install(Client, check_self)
     if not ok then
       -- The extra handles may have been mid-transfer: free them all.
       for _, t in ipairs(self._batch_transports or {}) do t:close() end
-      self._batch_transports = nil
+      self._batch_transports, self._batch_cosockets = nil, nil
       error(raised, 0)
     end
     return batch.results, {

@@ -256,6 +256,7 @@ function Client:close(opts)
   self._closed = true
   self._transport:close()
   for _, t in ipairs(self._batch_transports or {}) do t:close() end
+  for _, t in ipairs(self._batch_cosockets or {}) do t:close() end
   if self._cosocket then self._cosocket:close() end
   if not ok then return nil, err end
   return true

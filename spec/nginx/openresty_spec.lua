@@ -134,6 +134,50 @@ describe("OpenResty example app", function()
     clean(app:stop())
   end)
 
+  it("runs a batch on light threads over cosockets: in order, concurrently, without blocking the worker", function()
+    -- 16 invitations to update, each to its own roles
+    local ids, rows = {}, {}
+    for i = 1, 16 do
+      local inv = assert(cjson.decode(nginx.sh("curl -s --digest -u " .. C.public_key .. ":" .. C.private_key
+        .. " -H 'Accept: application/vnd.atlas.2023-01-01+json' -H 'Content-Type: application/vnd.atlas.2023-01-01+json'"
+        .. " --data '{\"username\":\"b" .. i .. "@example.com\",\"roles\":[\"GROUP_READ_ONLY\"]}' "
+        .. srv.url .. "/api/atlas/v2/groups/" .. GID .. "/invites")))
+      ids[i] = inv.id
+      rows[i] = { id = inv.id, roles = { i % 2 == 0 and "GROUP_OWNER" or "GROUP_CLUSTER_MANAGER" } }
+    end
+    rows[17] = { id = "not-an-id", roles = { "GROUP_OWNER" } } -- invalid: reported, the rest still run
+    srv:control("POST", "/__mock/latency", '{"ms": 500}')
+    local app = nginx.start { env = digest_env(), workers = 1 }
+    finally(function() app:stop() end)
+    local out, order = os.tmpname(), os.tmpname()
+    local batch = "curl -s -o " .. out .. " -X POST --data-binary " .. nginx.q(cjson.encode(rows)) .. " "
+      .. app.url .. "/projects/" .. GID .. "/invitations && echo batch >> " .. order
+    local health = "curl -s -o /dev/null " .. app.url .. "/healthz && echo healthz >> " .. order
+    local t0 = now()
+    nginx.run("(" .. batch .. ") & sleep 0.2; " .. health .. "; wait")
+    local elapsed = now() - t0
+    local f = assert(io.open(order))
+    assert.equal("healthz\nbatch\n", f:read("*a")) -- the worker kept serving during the batch
+    f:close()
+    f = assert(io.open(out))
+    local answer = assert(cjson.decode(f:read("*a")))
+    f:close()
+    os.remove(out)
+    os.remove(order)
+    assert.equal(17, #answer.results)
+    for i = 1, 16 do
+      assert.is_true(answer.results[i].ok, cjson.encode(answer.results[i]))
+      assert.equal(ids[i], answer.results[i].invitation.id)
+      assert.same(rows[i].roles, answer.results[i].invitation.roles)
+    end
+    assert.equal("validation", answer.results[17].error.kind)
+    assert.same({ 17, 16, 1, 1 }, { answer.summary.total, answer.summary.succeeded, answer.summary.failed,
+      answer.summary.invalid })
+    -- 16 slots: a digest handshake each (2 x 500 ms), all at once: far from 16 x 500 ms
+    assert.is_true(elapsed < 16 * 0.5 / 3, string.format("the batch took %.2f s", elapsed))
+    clean(app:stop())
+  end)
+
   it("shares one service-account token across several workers", function()
     local app = nginx.start { workers = 4, env = { MONGODB_ATLAS_BASE_URL = srv.url,
       MONGODB_ATLAS_CLIENT_ID = C.client_id, MONGODB_ATLAS_CLIENT_SECRET = C.client_secret } }
