@@ -42,16 +42,17 @@ function M.user_row(u)
   }, "access")
 end
 
---- The access row of a legacy invitation.
-function M.invitation_row(inv)
-  return show.attach({
-    kind = "invitation", id = inv.id, username = inv.username, roles = copy(inv.roles), status = "PENDING",
-    expires_at = inv.expiresAt,
-  }, "access")
-end
-
 local function expired(inv)
   return type(inv.expiresAt) == "string" and inv.expiresAt < os.date("!%Y-%m-%dT%H:%M:%SZ")
+end
+
+--- The access row of a legacy invitation: PENDING, or INVITATION_EXPIRED
+-- once its expiry has passed (the Cloud users' word for the same state).
+function M.invitation_row(inv)
+  return show.attach({
+    kind = "invitation", id = inv.id, username = inv.username, roles = copy(inv.roles),
+    status = expired(inv) and "INVITATION_EXPIRED" or "PENDING", expires_at = inv.expiresAt,
+  }, "access")
 end
 
 -- The Cloud user with this username (active or pending), or nil.
@@ -172,8 +173,9 @@ function M.install(Client, check_self)
 
   --- Everyone with access to the project from both sources, one uniform
   -- row each: Cloud users (ACTIVE and PENDING, or the statuses asked for:
-  -- { statuses = { ... } }, "all" for every status) and pending legacy
-  -- invitations (kind "invitation", with their expiry).
+  -- { statuses = { ... } }, "all" for every status) and legacy invitations
+  -- (kind "invitation", with their expiry) under the same statuses: a
+  -- pending one is PENDING, an expired one INVITATION_EXPIRED.
   function Client:project_access(group_id, filter)
     check_self(self, "project_access")
     local statuses
@@ -190,7 +192,12 @@ function M.install(Client, check_self)
     if sunset.legacy_enabled(self) then
       local list, lerr = self:list_invitations(group_id)
       if list then
-        for _, inv in ipairs(list) do rows[#rows + 1] = M.invitation_row(inv) end
+        local wanted = {}
+        for _, st in ipairs(statuses or { "ACTIVE", "PENDING" }) do wanted[st] = true end
+        for _, inv in ipairs(list) do
+          local row = M.invitation_row(inv)
+          if wanted[row.status] then rows[#rows + 1] = row end
+        end
       elseif not sunset.is_gone(self) then
         return nil, lerr
       end

@@ -225,16 +225,25 @@ describe("project_access and remove_project_access", function()
     local kinds = {}
     for _, r in ipairs(rows) do kinds[r.kind] = (kinds[r.kind] or 0) + 1 end
     assert.equal(3, kinds.user)       -- active and pending
-    assert.equal(3, kinds.invitation) -- the legacy ones, with their expiry
+    assert.equal(2, kinds.invitation) -- the pending legacy ones, with their expiry (not the expired one)
     for _, r in ipairs(rows) do
       assert.is_string(r.username)
       assert.is_table(r.roles)
       if r.kind == "invitation" then assert.is_string(r.expires_at) end
     end
-    assert.matches("^6 persons\n", tostring(rows))
+    assert.matches("^5 persons\n", tostring(rows))
     assert.not_matches("Liddell", tostring(rows))
+    assert.not_matches("old@example.com", tostring(rows))
     local all = assert(client:project_access(GID, { statuses = "all" }))
     assert.equal(8, #all)
+    local old
+    for _, r in ipairs(all) do if r.username == "old@example.com" then old = r end end
+    assert.equal("INVITATION_EXPIRED", old.status)
+    local expired_only = assert(client:project_access(GID, { statuses = { "INVITATION_EXPIRED" } }))
+    local names = {}
+    for _, r in ipairs(expired_only) do names[#names + 1] = r.kind .. " " .. r.username end
+    table.sort(names)
+    assert.same({ "invitation old@example.com", "user dave@example.com" }, names)
   end)
 
   it("removes a person from whichever source holds them", function()
