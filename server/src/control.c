@@ -1,6 +1,7 @@
 /* /__mock: what tests, the demo and benchmarks use to observe and steer the
  * server.  Never authenticated, never counted in the request statistics.
- *   GET  /__mock/stats           counters and per-route request counts
+ *   GET  /__mock/stats           counters, per-route request counts, and peak_in_flight (the
+ *                                most API requests the server was working on at once)
  *   POST /__mock/reset           counters to zero, fixtures reloaded, nonces and tokens forgotten
  *   POST /__mock/expire-nonces   every nonce is stale from now on
  *   POST /__mock/expire-tokens   every token has expired
@@ -240,11 +241,12 @@ enum MHD_Result control_handle(struct MHD_Connection *c, const char *url, const 
   const char *what = url + strlen("/__mock/");
   if (strcmp(method, "GET") == 0 && strcmp(what, "stats") == 0) {
     return reply_json(c, 200,
-                      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "requests", (json_int_t)stats.requests,
+                      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "requests", (json_int_t)stats.requests,
                                 "challenges", (json_int_t)stats.challenges, "stale_challenges",
                                 (json_int_t)stats.stale_challenges, "token_requests",
                                 (json_int_t)stats.token_requests, "tokens_issued", (json_int_t)stats.tokens_issued,
-                                "revocations", (json_int_t)stats.revocations, "routes", stats.routes),
+                                "revocations", (json_int_t)stats.revocations, "peak_in_flight",
+                                (json_int_t)stats.peak_in_flight, "routes", stats.routes),
                       NULL, 0, 0);
   }
   if (strcmp(method, "GET") == 0 && strcmp(what, "log") == 0)

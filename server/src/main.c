@@ -24,6 +24,9 @@ config_t config = { "server/fixtures/default.json", 300, 3600, 10, 100, 0, "", 0
  * store, nonces, tokens, stats, faults) is used under this lock.  Added
  * latency is slept outside it, so concurrent requests overlap. */
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+/* API requests between arrival and reply (under state_lock); kept apart from
+ * stats so a reset while requests are in progress cannot drive it negative. */
+static long api_in_flight;
 
 static volatile sig_atomic_t stopping;
 
@@ -93,15 +96,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     pthread_mutex_unlock(&state_lock);
     return ret;
   }
-  if (strncmp(url, "/api/atlas/", 11) == 0) {
+  int is_api = strncmp(url, "/api/atlas/", 11) == 0;
+  if (is_api) {
     long latency;
     pthread_mutex_lock(&state_lock);
     latency = config.latency_ms;
+    /* Counted from before the latency sleep, so a client's concurrency is
+     * visible: a batch of 16 slots shows 16 here, a loop of calls shows 1. */
+    if (++api_in_flight > stats.peak_in_flight) stats.peak_in_flight = api_in_flight;
     pthread_mutex_unlock(&state_lock);
     if (latency > 0) usleep((useconds_t)(latency * 1000));
   }
   pthread_mutex_lock(&state_lock);
   ret = handle_api(c, url, method, req);
+  if (is_api) api_in_flight--;
   pthread_mutex_unlock(&state_lock);
   return ret;
 }

@@ -59,6 +59,7 @@ void store_random_hex(char *out, size_t bytes);   /* out: 2*bytes+1 */
 typedef struct {
   long requests, challenges, stale_challenges, token_requests, tokens_issued, revocations;
   long ratelimit_remaining;
+  long peak_in_flight; /* most /api/atlas requests in progress at once since reset */
   json_t *routes;
 } stats_t;
 extern stats_t stats;
