@@ -10,7 +10,7 @@
  *   POST /__mock/latency         {"ms": N}: added latency on every /api/atlas route (reset restores --latency-ms)
  *   POST /__mock/sunset          {"gone": true|false}: invitation routes answer 410 VERSION_GONE
  *   GET  /__mock/log             the API requests since reset: method, url, status, body
- *   GET  /__mock/state?groupId=  a project's invitations and Cloud users as stored */
+ *   GET  /__mock/state?groupId=  a project's invitations, Cloud users and teams; ?orgId= an org's users and teams */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,11 +252,18 @@ enum MHD_Result control_handle(struct MHD_Connection *c, const char *url, const 
   if (strcmp(method, "GET") == 0 && strcmp(what, "log") == 0)
     return reply_json(c, 200, json_incref(request_log ? request_log : json_array()), NULL, 0, 0);
   if (strcmp(method, "GET") == 0 && strcmp(what, "state") == 0) {
+    /* ?groupId=: the project's invitations, Cloud users (any status) and
+     * teams; ?orgId=: the organization's users and teams. */
     const char *gid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "groupId");
-    json_t *p = gid ? store_project(gid) : NULL;
-    if (!p) return reply_json(c, 404, json_pack("{s:s}", "error", "state needs ?groupId= of a known project"), NULL, 0, 0);
-    return reply_json(c, 200, json_pack("{s:O, s:O}", "invitations", json_object_get(p, "invitations"), "users",
-                                        json_object_get(p, "users")), NULL, 0, 0);
+    const char *oid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "orgId");
+    json_t *p = gid ? store_project(gid) : NULL, *o = oid ? store_org(oid) : NULL;
+    if (p)
+      return reply_json(c, 200, json_pack("{s:O, s:o, s:O}", "invitations", json_object_get(p, "invitations"), "users",
+                                          project_users_view(p), "teams", org_project_teams(p)), NULL, 0, 0);
+    if (o)
+      return reply_json(c, 200, json_pack("{s:O, s:O}", "users", org_users(o), "teams", org_teams(o)), NULL, 0, 0);
+    return reply_json(c, 404, json_pack("{s:s}", "error", "state needs ?groupId= of a known project or ?orgId= "
+                                        "of a known organization"), NULL, 0, 0);
   }
   if (strcmp(method, "POST") != 0)
     return reply_json(c, 404, json_pack("{s:s}", "error", "unknown control endpoint"), NULL, 0, 0);

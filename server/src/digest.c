@@ -131,8 +131,9 @@ static int parse_params(const char *h, digest_params_t *p) {
   return 0;
 }
 
-/* Decodes %XX and '+' in place, as MHD does for query arguments. */
-static void unescape(char *s) {
+/* Decodes %XX (and '+' as a space when plus_is_space, as for query
+ * arguments) in place, as MHD does before handing us the URL. */
+static void unescape_as(char *s, int plus_is_space) {
   char *out = s;
   for (; *s; s++) {
     if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
@@ -140,11 +141,13 @@ static void unescape(char *s) {
       *out++ = (char)strtol(hex, NULL, 16);
       s += 2;
     } else {
-      *out++ = *s == '+' ? ' ' : *s;
+      *out++ = (plus_is_space && *s == '+') ? ' ' : *s;
     }
   }
   *out = '\0';
 }
+
+static void unescape(char *s) { unescape_as(s, 1); }
 
 /* The request's query arguments in the order they came, repeated keys
  * included (orgMembershipStatuses may appear several times). */
@@ -163,16 +166,21 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
   return MHD_YES;
 }
 
-/* The digest uri must be this request's target: same path, same query
- * (the same arguments in the same order). */
+/* The digest uri must be this request's target: same path (MHD hands us
+ * the path decoded, e.g. a team name's %20), same query (the same
+ * arguments in the same order). */
 static int uri_matches(struct MHD_Connection *c, const char *url, const char *uri) {
   const char *q = strchr(uri, '?');
   size_t path_len = q ? (size_t)(q - uri) : strlen(uri);
-  char query[2048];
+  char query[2048], path[1024];
   char *save = NULL, *pair;
   args_t args;
   int i = 0;
-  if (strlen(url) != path_len || strncmp(url, uri, path_len) != 0) return 0;
+  if (path_len >= sizeof path) return 0;
+  memcpy(path, uri, path_len);
+  path[path_len] = '\0';
+  unescape_as(path, 0);
+  if (strcmp(url, path) != 0) return 0;
   args.n = 0;
   MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
   if (!q) return args.n == 0;

@@ -57,7 +57,7 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* The one entry point: gathers the body, then routes.  A fault injected
- * through /__mock/fault is applied inside api_handle, after authentication
+ * through /__mock/fault is applied inside router_handle, after authentication
  * and before any route. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls) {
@@ -118,7 +118,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static enum MHD_Result handle_api(struct MHD_Connection *c, const char *url, const char *method,
                                   const request_t *req) {
   enum MHD_Result ret;
-  reply_deprecated = 1; /* api.c clears it for the Cloud Users routes */
+  reply_deprecated = 0; /* router.c sets it for deprecated routes (the invitations) */
   reply_drop_next = 0;
   last_status = 0;
   if (strncmp(url, "/api/", 5) != 0)
@@ -129,7 +129,7 @@ static enum MHD_Result handle_api(struct MHD_Connection *c, const char *url, con
   else if (strcmp(method, "POST") == 0 && (strcmp(url, "/api/oauth/token") == 0 || strcmp(url, "/api/oauth/revoke") == 0))
     ret = oauth_handle(c, url, req);
   else
-    ret = api_handle(c, url, method, req);
+    ret = router_handle(c, url, method, req);
   control_log(method, url, last_status, req);
   if (!config.quiet) fprintf(stderr, "%s %s\n", method, url);
   return ret;

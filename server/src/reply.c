@@ -6,7 +6,7 @@
 
 #include "server.h"
 
-int reply_deprecated = 1;
+int reply_deprecated;
 int reply_drop_next;
 unsigned last_status;
 

@@ -1,15 +1,24 @@
 /* atlas-local-server: shared declarations.
  *
- * The server is single-threaded (one MHD polling thread), so the state below
- * needs no locking.  Each file owns one job:
- *   main.c     options, daemon start/stop, the request entry point
- *   store.c    fixtures: projects, invitations, API keys, service accounts
- *   digest.c   HTTP Digest verification (our own code) and the nonce table
- *   oauth.c    the token and revoke endpoints, the token table
- *   api.c      the /api/atlas routes (invitations) and the shared request checks
- *   users.c    the MongoDB Cloud users of a project (2025-02-19)
- *   control.c  /__mock: stats, reset, expiry, fault injection
- *   reply.c    building responses (JSON, Atlas errors, common headers)
+ * Requests are served one thread per connection, all state behind one
+ * lock taken in main.c, so nothing below locks.  Each file owns one job,
+ * and calls run one way: main -> router -> resource files -> request, org,
+ * store, reply.
+ *   main.c           options, daemon start/stop, the request entry point
+ *   store.c          fixtures: organizations, projects, API keys, service accounts
+ *   org.c            the organization model: users, teams, who holds what
+ *   digest.c         HTTP Digest verification (our own code) and the nonce table
+ *   oauth.c          the token and revoke endpoints, the token table
+ *   router.c         /api/atlas: auth, faults, version, ids, permission; the resource table
+ *   request.c        what every route shares: bodies, roles, statuses, pages, answers
+ *   invitations.c    legacy project invitations (2023-01-01, v1.0)
+ *   project_users.c  the Cloud users of a project: a view of org users (2025-02-19)
+ *   org_users.c      the users of an organization (2025-02-19)
+ *   teams.c          an organization's teams (2023-01-01) and their users (2025-02-19)
+ *   project_teams.c  the teams of a project and their roles (2023-01-01)
+ *   projects.c       an organization's projects (2023-01-01)
+ *   control.c        /__mock: stats, reset, expiry, fault injection, state
+ *   reply.c          building responses (JSON, Atlas errors, common headers)
  */
 #ifndef ATLAS_LOCAL_SERVER_H
 #define ATLAS_LOCAL_SERVER_H
@@ -45,15 +54,43 @@ typedef struct {
   const char *name;
 } principal_t;
 
-/* ---- store.c ---- */
+/* ---- store.c: fixtures and lookups ---- */
 int store_load(const char *path, char *err, size_t errlen);
 json_t *store_project(const char *group_id);     /* borrowed, or NULL */
+json_t *store_org(const char *org_id);           /* borrowed, or NULL */
 json_t *store_root(void);                        /* the whole fixture document (borrowed) */
 json_t *store_api_key(const char *public_key);   /* borrowed, or NULL */
 json_t *store_service_account(const char *client_id);
-int store_role_known(const char *role);
+int store_role_known(const char *role);          /* a project role */
+int store_org_role_known(const char *role);      /* an organization role */
+void store_fill_user(json_t *u);                 /* the fields a user's status implies */
 void store_iso_time(time_t t, char out[32]);
 void store_random_hex(char *out, size_t bytes);   /* out: 2*bytes+1 */
+
+/* ---- org.c: the organization model (users, teams, project teams) ---- */
+json_t *org_of_project(json_t *project);
+json_t *org_users(json_t *org);
+json_t *org_teams(json_t *org);
+json_t *org_projects(json_t *org);               /* a new array */
+json_t *org_find_user(json_t *org, const char *key, const char *value, size_t *index);
+const char *org_user_status(json_t *u);
+int org_user_member(json_t *u);                  /* ACTIVE or PENDING */
+json_t *org_user_org_roles(json_t *u);
+int org_user_has_org_role(json_t *u, const char *role);
+json_t *org_user_project_roles(json_t *u, const char *group_id, size_t *index);
+void org_user_set_project_roles(json_t *u, const char *group_id, json_t *roles);
+json_t *org_new_user(json_t *org, const char *username, json_t *org_roles);
+void org_remove_user(json_t *org, size_t index);
+json_t *org_find_team(json_t *org, const char *key, const char *value, size_t *index);
+void org_delete_team(json_t *org, size_t index);
+int org_user_in_team(json_t *u, const char *team_id);
+void org_user_join_team(json_t *u, const char *team_id);
+void org_user_leave_team(json_t *u, const char *team_id);
+size_t org_team_size(json_t *org, const char *team_id);
+json_t *org_project_teams(json_t *project);
+json_t *org_project_team(json_t *project, const char *team_id, size_t *index);
+const char *org_caller_project_role(const principal_t *who, json_t *project);
+const char *org_caller_org_role(const principal_t *who, json_t *org);
 
 /* ---- stats (control.c) ---- */
 typedef struct {
@@ -90,39 +127,62 @@ void oauth_expire_all(void);
 void oauth_revoke_all(void);
 int parse_basic(struct MHD_Connection *c, char *user, size_t ul, char *pass, size_t pl);
 
-/* ---- api.c ---- */
+/* ---- request.c: what every route shares ---- */
+#define USERS_VERSION "2025-02-19"
+#define USERS_MEDIA "application/vnd.atlas." USERS_VERSION "+json;charset=utf-8"
+
 /* One API call as the routes see it. */
 typedef struct {
   struct MHD_Connection *c;
   const char *method, *url;
   int v1, envelope, pretty;
-  json_t *project;
+  json_t *project; /* groups routes: the project (borrowed) */
+  json_t *org;     /* the organization: the route's, or the project's */
   const request_t *req;
-  const char *media; /* success content type; NULL: the invitations' 2023-01-01 */
+  char media[64]; /* success content type (v2) */
 } call_t;
 
 #define FAIL(call, status, code, ...) \
   reply_api_error((call)->c, status, code, (call)->envelope, (call)->pretty, __VA_ARGS__)
 
-enum MHD_Result api_handle(struct MHD_Connection *c, const char *url, const char *method,
-                           const request_t *req);
-enum MHD_Result api_success(call_t *call, unsigned status, json_t *body);
-json_t *api_read_object(call_t *call, enum MHD_Result *ret);
-int api_check_role(call_t *call, json_t *v, const char *field, enum MHD_Result *ret);
-int api_check_fields(call_t *call, json_t *body, const char *const *allowed, int need_username,
-                     enum MHD_Result *ret);
-int api_flag(struct MHD_Connection *c, const char *name);
-int api_is_hex24(const char *s, size_t len);
-int api_plausible_email(const char *s);
+typedef struct {
+  const char *wanted[8];
+  int n, bad;
+  const char *bad_value;
+} status_filter_t;
 
-/* ---- users.c ---- */
-enum MHD_Result users_handle(call_t *call, const char *rest);
-int users_accepts_version(struct MHD_Connection *c);
-void users_prepare_fixtures(json_t *root);
+int request_flag(struct MHD_Connection *c, const char *name);
+int request_is_hex24(const char *s);
+int request_plausible_email(const char *s);
+int request_accepts_version(struct MHD_Connection *c, const char *first, int exact);
+enum MHD_Result request_success(call_t *call, unsigned status, json_t *body); /* takes body */
+json_t *request_read_json(call_t *call, enum MHD_Result *ret);
+json_t *request_read_object(call_t *call, enum MHD_Result *ret);
+int request_only_fields(call_t *call, json_t *object, const char *const *allowed, enum MHD_Result *ret);
+const char *request_email_field(call_t *call, json_t *object, const char *field, enum MHD_Result *ret);
+int request_check_role(call_t *call, json_t *v, const char *field, int org_role, enum MHD_Result *ret);
+int request_check_roles(call_t *call, json_t *v, const char *field, int org_roles, int allow_empty,
+                        enum MHD_Result *ret);
+long request_int_arg(struct MHD_Connection *c, const char *name, long dflt, long min, long max);
+int request_statuses(call_t *call, status_filter_t *f, enum MHD_Result *ret);
+int request_status_wanted(const status_filter_t *f, const char *s);
+/* One page of matches (taken), each shown through present. */
+enum MHD_Result request_page(call_t *call, json_t *matches, json_t *(*present)(call_t *, json_t *));
+
+/* ---- router.c and one file per resource ---- */
+enum MHD_Result router_handle(struct MHD_Connection *c, const char *url, const char *method,
+                              const request_t *req);
+enum MHD_Result invitations_handle(call_t *call, const char *rest);   /* invitations.c */
+enum MHD_Result project_users_handle(call_t *call, const char *rest); /* project_users.c */
+json_t *project_users_view(json_t *project);
+enum MHD_Result project_teams_handle(call_t *call, const char *rest); /* project_teams.c */
+enum MHD_Result org_users_handle(call_t *call, const char *rest);     /* org_users.c */
+enum MHD_Result teams_handle(call_t *call, const char *rest);         /* teams.c */
+enum MHD_Result projects_handle(call_t *call, const char *rest);      /* projects.c */
 
 /* ---- reply.c ---- */
 /* Whether the route being answered is deprecated (the invitations): its
- * responses carry Deprecation and Sunset.  Set per request by api.c. */
+ * responses carry Deprecation and Sunset.  Set per request by router.c. */
 extern int reply_deprecated;
 /* Set by the drop_after_handling fault: the next reply is not sent and the
  * connection is closed (the route's write has happened). */

@@ -37,8 +37,15 @@ describe("Cloud Users calls", function()
     local one = assert(client:list_project_users(GID, { username = "ALICE@example.com" }))
     assert.equal(1, #one)
     assert.equal(ALICE.id, one[1].id)
+    -- flatten_teams adds the members of the project's teams (dora, through
+    -- team dba, whose roles add to bob's own); include_org_users the
+    -- organization owner, whose org role makes them Project Owner
     local org = assert(client:list_project_users(GID, { include_org_users = true, flatten_teams = true }))
-    assert.equal(4, #org)
+    local roles_of = {}
+    for _, u in ipairs(org) do roles_of[u.username] = table.concat(u.roles, ",") end
+    assert.same({ ["alice@example.com"] = "GROUP_READ_ONLY,GROUP_DATA_ACCESS_READ_ONLY", ["bob@example.com"] =
+      "GROUP_OWNER,GROUP_READ_ONLY", ["carol@example.com"] = "GROUP_READ_ONLY", ["dora@example.com"] = "GROUP_READ_ONLY",
+      ["org.owner@example.com"] = "GROUP_OWNER" }, roles_of)
   end)
 
   it("follows the pages itself: one request per page of 100", function()

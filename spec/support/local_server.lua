@@ -6,7 +6,7 @@
 --                                   latency_ms = 20 }
 --   srv.url  srv:stats()  srv:reset()  srv:expire_nonces()  srv:expire_tokens()
 --   srv:revoke_tokens()  srv:fault{ status = 500, body = "...", ... }  srv:latency(ms)  srv:log()
---   srv:state(groupId)  srv:sunset(true|false)  srv:stop()
+--   srv:state(groupId)  srv:org_state(orgId)  srv:sunset(true|false)  srv:stop()
 --
 -- The server runs with --watch-stdin on a pipe we hold: closing it (stop,
 -- or this process dying) stops the server.  Works on Lua 5.4 and LuaJIT.
@@ -27,11 +27,37 @@ local function load_credentials(path)
   local data = assert(cjson.decode(f:read("*a")), "local_server: " .. path .. " is not JSON")
   f:close()
   local owner, viewer, account = data.api_keys[1], data.api_keys[2], data.service_accounts[1]
-  local project = data.projects[1]
+  local project, org = data.projects[1], data.orgs[1]
   local pending, expired = project.invitations[1], nil
   for _, inv in ipairs(project.invitations) do
     if inv.expired then expired = inv end
   end
+  -- A project's Cloud users are the org users with roles there.
+  local function project_users(group_id)
+    local by_name = {}
+    for _, u in ipairs(org.users) do
+      for _, a in ipairs(u.roles.groupRoleAssignments or {}) do
+        if a.groupId == group_id then
+          by_name[u.username] = { id = u.id, username = u.username, orgMembershipStatus = u.orgMembershipStatus,
+            roles = a.groupRoles }
+        end
+      end
+    end
+    return by_name
+  end
+  local org_users, org_member = {}, nil
+  for _, u in ipairs(org.users) do
+    org_users[u.username] = u
+    -- someone in the org with no project roles, no team and no other org role
+    if not org_member and u.orgMembershipStatus == "ACTIVE" and #(u.roles.groupRoleAssignments or {}) == 0
+        and #(u.teamIds or {}) == 0 and u.roles.orgRoles[1] == "ORG_MEMBER" then
+      org_member = u.username
+    end
+  end
+  local teams, projects = {}, {}
+  for _, t in ipairs(org.teams) do teams[t.name] = t end
+  for _, p in ipairs(data.projects) do projects[p.name] = p end
+  local gen = org.generate_users
   return {
     public_key = owner.public_key, private_key = owner.private_key,
     viewonly_public_key = viewer.public_key, viewonly_private_key = viewer.private_key,
@@ -42,14 +68,15 @@ local function load_credentials(path)
     expired_invitation_id = expired.id,
     -- Cloud users of the first project, by username; the project with more
     -- than one page of users; a person who becomes ACTIVE when added.
-    users = (function()
-      local by_name = {}
-      for _, u in ipairs(project.users or {}) do by_name[u.username] = u end
-      return by_name
-    end)(),
-    big_group_id = data.projects[3] and data.projects[3].id,
-    big_group_users = data.projects[3] and data.projects[3].generate_users and data.projects[3].generate_users.count,
-    org_member = data.org_members and data.org_members[1],
+    users = project_users(project.id),
+    big_group_id = gen and gen.groupId,
+    big_group_users = gen and gen.count,
+    org_member = org_member,
+    -- the organization level: the org (and a second one), its users by
+    -- username (as stored), teams by name, projects by name
+    org_id = org.id, other_org_id = data.orgs[2] and data.orgs[2].id,
+    org_users = org_users, teams = teams, projects = projects,
+    org_user_count = #org.users + (gen and gen.count or 0),
   }
 end
 M.credentials = load_credentials(M.fixtures)
@@ -123,8 +150,10 @@ function Server:latency(ms) return self:control("POST", "/__mock/latency", cjson
 function Server:fault(spec) return self:control("POST", "/__mock/fault", cjson.encode(spec)) end
 -- The API requests since reset: { { method, url, status, body }, ... }.
 function Server:log() return self:control("GET", "/__mock/log") end
--- A project's stored invitations and Cloud users.
+-- A project's stored invitations, Cloud users and teams.
 function Server:state(group_id) return self:control("GET", "/__mock/state?groupId=" .. group_id) end
+-- An organization's stored users and teams.
+function Server:org_state(org_id) return self:control("GET", "/__mock/state?orgId=" .. org_id) end
 -- After sunset(true) every invitation route answers 410 VERSION_GONE.
 function Server:sunset(gone) return self:control("POST", "/__mock/sunset", cjson.encode { gone = gone ~= false }) end
 
