@@ -10,15 +10,17 @@
 --
 -- An access row is one uniform table whichever world it comes from:
 --   { kind = "user" | "invitation", id, username, roles, status, expires_at }
--- A plan is a plain list of the writes, each a table naming the client
--- method and its arguments, so it can be printed, compared and applied later:
---   { operation = "add_project_user_role", groupId = ..., userId = ..., role = ... }
---   { operation = "remove_project_user_role", groupId = ..., userId = ..., role = ... }
---   { operation = "update_invitation_by_id", groupId = ..., invitationId = ..., roles = {...} }
+-- A plan is a plain list of the writes (plan.lua), each a table naming the
+-- client method and its arguments, so it can be printed, compared and
+-- applied later:
+--   { operation = "add_project_user_role", groupId = ..., userId = ..., role = ..., username = ... }
+--   { operation = "remove_project_user_role", groupId = ..., userId = ..., role = ..., username = ... }
+--   { operation = "update_invitation_by_id", groupId = ..., invitationId = ..., roles = {...}, username = ... }
 --   { operation = "add_project_user", groupId = ..., username = ..., roles = {...} }
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local invitations = require "atlas_admin.invitations"
+local plans = require "atlas_admin.plan"
 local roles = require "atlas_admin.roles"
 local show = require "atlas_admin.show"
 local sunset = require "atlas_admin.sunset"
@@ -91,34 +93,6 @@ local function check_args(name, group_id, username, with_roles, role_list, extra
   return true
 end
 
--- Runs the plan's writes in order.  Returns the last write's result, or
--- nil, err with err.done (the writes that succeeded) and err.plan.
-local function execute(client, plan)
-  local last
-  for i, step in ipairs(plan) do
-    local result, err
-    if step.operation == "add_project_user_role" then
-      result, err = client:add_project_user_role(step.groupId, step.userId, step.role)
-    elseif step.operation == "remove_project_user_role" then
-      result, err = client:remove_project_user_role(step.groupId, step.userId, step.role)
-    elseif step.operation == "update_invitation_by_id" then
-      result, err = client:update_invitation_by_id(step.groupId, step.invitationId, { roles = step.roles })
-    else
-      result, err = client:add_project_user(step.groupId, { username = step.username, roles = step.roles })
-    end
-    if not result then
-      err.done = {}
-      for j = 1, i - 1 do err.done[j] = plan[j] end
-      err.plan = plan
-      err.message = err.message .. " (set_project_roles: " .. (i - 1) .. " of " .. #plan
-        .. " writes done; running it again converges)"
-      return nil, err
-    end
-    last = result
-  end
-  return last
-end
-
 function M.install(Client, check_self)
   --- Makes the person hold exactly `roles` in the project, wherever they
   -- are: a Cloud user (active or pending) gets the missing roles added and
@@ -144,10 +118,12 @@ function M.install(Client, check_self)
     if user then
       row = M.user_row(user)
       for _, r in ipairs(roles.minus(wanted, user.roles or {})) do
-        plan[#plan + 1] = { operation = "add_project_user_role", groupId = group_id, userId = user.id, role = r }
+        plan[#plan + 1] = { operation = "add_project_user_role", groupId = group_id, userId = user.id, role = r,
+          username = user.username }
       end
       for _, r in ipairs(roles.minus(user.roles or {}, wanted)) do
-        plan[#plan + 1] = { operation = "remove_project_user_role", groupId = group_id, userId = user.id, role = r }
+        plan[#plan + 1] = { operation = "remove_project_user_role", groupId = group_id, userId = user.id, role = r,
+          username = user.username }
       end
     else
       local inv
@@ -156,16 +132,18 @@ function M.install(Client, check_self)
       if inv then
         row = M.invitation_row(inv)
         if not roles.equal(inv.roles or {}, wanted) then
-          plan[1] = { operation = "update_invitation_by_id", groupId = group_id, invitationId = inv.id, roles = wanted }
+          plan[1] = { operation = "update_invitation_by_id", groupId = group_id, invitationId = inv.id, roles = wanted,
+            username = inv.username }
         end
       else
         plan[1] = { operation = "add_project_user", groupId = group_id, username = username, roles = wanted }
       end
     end
 
+    plans.present(plan)
     if dry or #plan == 0 then return row, #plan > 0, plan end
     local result
-    result, err = execute(self, plan)
+    result, err = plans.run(self, plan, "set_project_roles")
     if not result then return nil, err end
     if plan[1].operation == "update_invitation_by_id" then return M.invitation_row(result), true, plan end
     return M.user_row(result), true, plan

@@ -55,6 +55,12 @@ M.METHODS = {
   "list_project_users", "get_project_user", "add_project_user", "remove_project_user",
   "add_project_user_role", "remove_project_user_role",
   "set_project_roles", "project_access", "remove_project_access",
+  "list_org_users", "get_org_user", "add_org_user", "update_org_user", "remove_org_user", "add_org_user_role",
+  "remove_org_user_role", "list_org_projects",
+  "list_teams", "get_team", "get_team_by_name", "create_team", "rename_team", "delete_team",
+  "list_team_users", "add_team_user", "remove_team_user",
+  "list_project_teams", "get_project_team", "add_project_teams", "update_project_team", "remove_project_team",
+  "set_org_roles", "set_team_members", "set_team_project_roles", "offboard", "org_access", "who_can_access",
 }
 local METHOD_SET = {}
 for _, name in ipairs(M.METHODS) do METHOD_SET[name] = true end

@@ -279,6 +279,11 @@ M.check_self = check_self
 require("atlas_admin.invitations").install(Client, check_self)
 require("atlas_admin.users").install(Client, check_self)
 require("atlas_admin.access").install(Client, check_self)
+require("atlas_admin.organization").install(Client, check_self)
+require("atlas_admin.teams").install(Client, check_self)
+require("atlas_admin.org_helpers").install(Client, check_self)
+require("atlas_admin.org_access").install(Client, check_self)
+require("atlas_admin.offboard").install(Client, check_self)
 require("atlas_admin.batch").install(Client, check_self)
 
 return M

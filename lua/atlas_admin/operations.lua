@@ -8,74 +8,95 @@
 --                 parameters, version and body schema are all per row.
 --   method        HTTP method
 --   path          template under /api/atlas/{v2|v1.0}; {name} is a path
---                 parameter, validated as a 24-hex id
+--                 parameter, validated as a 24-hex id (teamName: a team
+--                 name, percent-encoded; see request.lua PARAMS)
 --   params        path parameters in argument order
---   body          body schema name (validated in C), or nil for no body
---   body_fields   the order fields are encoded in (stable bodies make
---                 dry runs, traces and tests comparable)
+--   body          body schema name (validated in C, nested objects and
+--                 lists included), or nil for no body; bodies are encoded
+--                 with sorted keys, so dry runs and traces are stable
 --   filters       query parameters a caller may pass in a filter table:
 --                 { key = <Lua name>, param = <query name>, kind = ... }
---                 kind: "email", "boolean", "statuses" (repeated param),
---                 "page_size" (1..500), "page" (>= 1)
+--                 kind: "email", "id", "text", "boolean", "statuses"
+--                 (repeated param), "page_size" (1..500), "page" (>= 1)
 --   query         query flags the caller may set (booleans)
 --   result        "object" (one resource), "list" (a bare JSON array),
 --                 "page" ({results, totalCount, links}), "none" (204)
+--   presents      what one result is shown as in a REPL (show.lua):
+--                 "invitation", "user", "org_user", "team", "team_role", "project"
 --   idempotent    true when sending it twice has the effect of sending it
 --                 once (PATCH replaces roles; GET; DELETE); a retry policy
 --                 resends a non-idempotent call only when it provably never
 --                 reached the server
 --   spec_id       the spec's operationId, for docs and traces
 
--- Media-type versions each resource exists at.  The invitation calls have
--- only 2023-01-01 (and v1.0); the Cloud Users calls only 2025-02-19.
+-- Media-type versions each resource exists at (the client option
+-- api_versions sets them).  The invitation calls have only 2023-01-01 (and
+-- v1.0); every MongoDB Cloud Users call (a project's, an organization's
+-- and a team's users) only 2025-02-19 (older dates list active users
+-- only); teams, project teams and the org's projects 2023-01-01.
 local RESOURCES = {
   invitations = { default_version = "2023-01-01", v1 = true, deprecated = true },
   users = { default_version = "2025-02-19", v1 = false },
+  teams = { default_version = "2023-01-01", v1 = false },
+  projects = { default_version = "2023-01-01", v1 = false },
 }
 
 local FLAGS = { "envelope", "pretty" }
 
-local USER_FILTERS = {
-  { key = "username", param = "username", kind = "email" },
-  { key = "statuses", param = "orgMembershipStatuses", kind = "statuses" },
+local PAGE = { { key = "items_per_page", param = "itemsPerPage", kind = "page_size" },
+  { key = "page_num", param = "pageNum", kind = "page" } }
+
+-- The filters of a listing: its own, then the paging keys.
+local function with_paging(filters)
+  for _, f in ipairs(PAGE) do filters[#filters + 1] = f end
+  return filters
+end
+
+local USERNAME = { key = "username", param = "username", kind = "email" }
+local STATUSES = { key = "statuses", param = "orgMembershipStatuses", kind = "statuses" }
+
+local USER_FILTERS = with_paging {
+  USERNAME, STATUSES,
   { key = "flatten_teams", param = "flattenTeams", kind = "boolean" },
   { key = "include_org_users", param = "includeOrgUsers", kind = "boolean" },
-  { key = "items_per_page", param = "itemsPerPage", kind = "page_size" },
-  { key = "page_num", param = "pageNum", kind = "page" },
 }
+local ORG_USER_FILTERS = with_paging { USERNAME, STATUSES }
+local TEAM_USER_FILTERS = with_paging { USERNAME, STATUSES, { key = "user_id", param = "userId", kind = "id" } }
+local PAGE_FILTERS = with_paging {}
+local PROJECT_FILTERS = with_paging { { key = "name", param = "name", kind = "text" } }
 
 local operations = {
   -- Project invitations (deprecated; sunset 2027-07-01) --------------------
   list_invitations = {
     resource = "invitations", method = "GET",
     path = "/groups/{groupId}/invites", params = { "groupId" },
-    filters = { { key = "username", param = "username", kind = "email" } },
-    query = FLAGS, result = "list", idempotent = true, spec_id = "listGroupInvites",
+    filters = { USERNAME },
+    query = FLAGS, result = "list", presents = "invitation", idempotent = true, spec_id = "listGroupInvites",
   },
   get_invitation = {
     resource = "invitations", method = "GET",
     path = "/groups/{groupId}/invites/{invitationId}", params = { "groupId", "invitationId" },
-    query = FLAGS, result = "object", idempotent = true, spec_id = "getGroupInvite",
+    query = FLAGS, result = "object", presents = "invitation", idempotent = true, spec_id = "getGroupInvite",
   },
   create_invitation = {
     resource = "invitations", method = "POST",
     path = "/groups/{groupId}/invites", params = { "groupId" },
-    body = "GroupInvitationRequest", body_fields = { "roles", "username" },
-    query = FLAGS, result = "object", idempotent = false, spec_id = "createGroupInvite",
+    body = "GroupInvitationRequest",
+    query = FLAGS, result = "object", presents = "invitation", idempotent = false, spec_id = "createGroupInvite",
   },
   update_invitation = {
     resource = "invitations", method = "PATCH",
     path = "/groups/{groupId}/invites", params = { "groupId" },
-    body = "GroupInvitationRequest", body_fields = { "roles", "username" },
+    body = "GroupInvitationRequest",
     -- The spec lists pretty on this call only, but Atlas honours it on
     -- every call and the v1.0 docs use it on the by-id update as well.
-    query = FLAGS, result = "object", idempotent = true, spec_id = "updateGroupInvites",
+    query = FLAGS, result = "object", presents = "invitation", idempotent = true, spec_id = "updateGroupInvites",
   },
   update_invitation_by_id = {
     resource = "invitations", method = "PATCH",
     path = "/groups/{groupId}/invites/{invitationId}", params = { "groupId", "invitationId" },
-    body = "GroupInvitationUpdateRequest", body_fields = { "roles" },
-    query = FLAGS, result = "object", idempotent = true, spec_id = "updateGroupInviteById",
+    body = "GroupInvitationUpdateRequest",
+    query = FLAGS, result = "object", presents = "invitation", idempotent = true, spec_id = "updateGroupInviteById",
   },
   delete_invitation = {
     resource = "invitations", method = "DELETE",
@@ -88,18 +109,18 @@ local operations = {
     resource = "users", method = "GET",
     path = "/groups/{groupId}/users", params = { "groupId" },
     filters = USER_FILTERS,
-    query = FLAGS, result = "page", idempotent = true, spec_id = "listGroupUsers",
+    query = FLAGS, result = "page", presents = "user", idempotent = true, spec_id = "listGroupUsers",
   },
   get_project_user = {
     resource = "users", method = "GET",
     path = "/groups/{groupId}/users/{userId}", params = { "groupId", "userId" },
-    query = FLAGS, result = "object", idempotent = true, spec_id = "getGroupUser",
+    query = FLAGS, result = "object", presents = "user", idempotent = true, spec_id = "getGroupUser",
   },
   add_project_user = {
     resource = "users", method = "POST",
     path = "/groups/{groupId}/users", params = { "groupId" },
-    body = "GroupUserRequest", body_fields = { "roles", "username" },
-    query = FLAGS, result = "object", idempotent = false, spec_id = "addGroupUsers",
+    body = "GroupUserRequest",
+    query = FLAGS, result = "object", presents = "user", idempotent = false, spec_id = "addGroupUsers",
   },
   remove_project_user = {
     resource = "users", method = "DELETE",
@@ -111,14 +132,144 @@ local operations = {
   add_project_user_role = {
     resource = "users", method = "POST",
     path = "/groups/{groupId}/users/{userId}:addRole", params = { "groupId", "userId" },
-    body = "AddOrRemoveGroupRole", body_fields = { "groupRole" },
-    query = FLAGS, result = "object", idempotent = true, spec_id = "addGroupUserRole",
+    body = "AddOrRemoveGroupRole",
+    query = FLAGS, result = "object", presents = "user", idempotent = true, spec_id = "addGroupUserRole",
   },
   remove_project_user_role = {
     resource = "users", method = "POST",
     path = "/groups/{groupId}/users/{userId}:removeRole", params = { "groupId", "userId" },
-    body = "AddOrRemoveGroupRole", body_fields = { "groupRole" },
-    query = FLAGS, result = "object", idempotent = true, spec_id = "removeGroupUserRole",
+    body = "AddOrRemoveGroupRole",
+    query = FLAGS, result = "object", presents = "user", idempotent = true, spec_id = "removeGroupUserRole",
+  },
+
+  -- MongoDB Cloud users of an organization (2025-02-19) ------------------
+  list_org_users = {
+    resource = "users", method = "GET",
+    path = "/orgs/{orgId}/users", params = { "orgId" },
+    filters = ORG_USER_FILTERS,
+    query = FLAGS, result = "page", presents = "org_user", idempotent = true, spec_id = "listOrgUsers",
+  },
+  get_org_user = {
+    resource = "users", method = "GET",
+    path = "/orgs/{orgId}/users/{userId}", params = { "orgId", "userId" },
+    query = FLAGS, result = "object", presents = "org_user", idempotent = true, spec_id = "getOrgUser",
+  },
+  -- Invites the person to the organization, with org roles, project roles
+  -- and teams in one request.
+  add_org_user = {
+    resource = "users", method = "POST",
+    path = "/orgs/{orgId}/users", params = { "orgId" }, body = "OrgUserRequest",
+    query = FLAGS, result = "object", presents = "org_user", idempotent = false, spec_id = "createOrgUser",
+  },
+  -- Only the fields given change; an empty list resets that field (the
+  -- spec's note), so sending the same body twice leaves the same state.
+  update_org_user = {
+    resource = "users", method = "PATCH",
+    path = "/orgs/{orgId}/users/{userId}", params = { "orgId", "userId" }, body = "OrgUserUpdateRequest",
+    query = FLAGS, result = "object", presents = "org_user", idempotent = true, spec_id = "updateOrgUser",
+  },
+  remove_org_user = {
+    resource = "users", method = "DELETE",
+    path = "/orgs/{orgId}/users/{userId}", params = { "orgId", "userId" },
+    query = FLAGS, result = "none", idempotent = true, spec_id = "removeOrgUser",
+  },
+  add_org_user_role = {
+    resource = "users", method = "POST",
+    path = "/orgs/{orgId}/users/{userId}:addRole", params = { "orgId", "userId" }, body = "AddOrRemoveOrgRole",
+    query = FLAGS, result = "object", presents = "org_user", idempotent = true, spec_id = "addOrgRole",
+  },
+  remove_org_user_role = {
+    resource = "users", method = "POST",
+    path = "/orgs/{orgId}/users/{userId}:removeRole", params = { "orgId", "userId" }, body = "AddOrRemoveOrgRole",
+    query = FLAGS, result = "object", presents = "org_user", idempotent = true, spec_id = "removeOrgRole",
+  },
+
+  -- Teams of an organization (2023-01-01) --------------------------------
+  list_teams = {
+    resource = "teams", method = "GET",
+    path = "/orgs/{orgId}/teams", params = { "orgId" }, filters = PAGE_FILTERS,
+    query = FLAGS, result = "page", presents = "team", idempotent = true, spec_id = "listOrgTeams",
+  },
+  get_team = {
+    resource = "teams", method = "GET",
+    path = "/orgs/{orgId}/teams/{teamId}", params = { "orgId", "teamId" },
+    query = FLAGS, result = "object", presents = "team", idempotent = true, spec_id = "getOrgTeam",
+  },
+  get_team_by_name = {
+    resource = "teams", method = "GET",
+    path = "/orgs/{orgId}/teams/byName/{teamName}", params = { "orgId", "teamName" },
+    query = FLAGS, result = "object", presents = "team", idempotent = true, spec_id = "getTeamByName",
+  },
+  create_team = {
+    resource = "teams", method = "POST",
+    path = "/orgs/{orgId}/teams", params = { "orgId" }, body = "Team",
+    query = FLAGS, result = "object", presents = "team", idempotent = false, spec_id = "createOrgTeam",
+  },
+  rename_team = {
+    resource = "teams", method = "PATCH",
+    path = "/orgs/{orgId}/teams/{teamId}", params = { "orgId", "teamId" }, body = "TeamUpdate",
+    query = FLAGS, result = "object", presents = "team", idempotent = true, spec_id = "renameOrgTeam",
+  },
+  delete_team = {
+    resource = "teams", method = "DELETE",
+    path = "/orgs/{orgId}/teams/{teamId}", params = { "orgId", "teamId" },
+    query = FLAGS, result = "none", idempotent = true, spec_id = "deleteOrgTeam",
+  },
+
+  -- A team's users (2025-02-19: pending ones too) -------------------------
+  list_team_users = {
+    resource = "users", method = "GET",
+    path = "/orgs/{orgId}/teams/{teamId}/users", params = { "orgId", "teamId" }, filters = TEAM_USER_FILTERS,
+    query = FLAGS, result = "page", presents = "org_user", idempotent = true, spec_id = "listTeamUsers",
+  },
+  -- Adding a member, or removing someone who is not one, leaves the same
+  -- state: safe to resend.
+  add_team_user = {
+    resource = "users", method = "POST",
+    path = "/orgs/{orgId}/teams/{teamId}:addUser", params = { "orgId", "teamId" }, body = "AddOrRemoveUserFromTeam",
+    query = FLAGS, result = "object", presents = "org_user", idempotent = true, spec_id = "addOrgTeamUser",
+  },
+  remove_team_user = {
+    resource = "users", method = "POST",
+    path = "/orgs/{orgId}/teams/{teamId}:removeUser", params = { "orgId", "teamId" }, body = "AddOrRemoveUserFromTeam",
+    query = FLAGS, result = "object", presents = "org_user", idempotent = true, spec_id = "removeOrgTeamUser",
+  },
+
+  -- The teams of a project and their roles (2023-01-01) ------------------
+  list_project_teams = {
+    resource = "teams", method = "GET",
+    path = "/groups/{groupId}/teams", params = { "groupId" }, filters = PAGE_FILTERS,
+    query = FLAGS, result = "page", presents = "team_role", idempotent = true, spec_id = "listGroupTeams",
+  },
+  get_project_team = {
+    resource = "teams", method = "GET",
+    path = "/groups/{groupId}/teams/{teamId}", params = { "groupId", "teamId" },
+    query = FLAGS, result = "object", presents = "team_role", idempotent = true, spec_id = "getGroupTeam",
+  },
+  -- The body is a JSON array of { teamId, roleNames }; Atlas answers with a
+  -- page of the teams added.  Adding a team that is there already fails.
+  add_project_teams = {
+    resource = "teams", method = "POST",
+    path = "/groups/{groupId}/teams", params = { "groupId" }, body = "TeamRoleList",
+    query = FLAGS, result = "page", presents = "team_role", idempotent = false, spec_id = "addGroupTeams",
+  },
+  -- Replaces the team's roles in the project.
+  update_project_team = {
+    resource = "teams", method = "PATCH",
+    path = "/groups/{groupId}/teams/{teamId}", params = { "groupId", "teamId" }, body = "TeamRoleUpdate",
+    query = FLAGS, result = "page", presents = "team_role", idempotent = true, spec_id = "updateGroupTeam",
+  },
+  remove_project_team = {
+    resource = "teams", method = "DELETE",
+    path = "/groups/{groupId}/teams/{teamId}", params = { "groupId", "teamId" },
+    query = FLAGS, result = "none", idempotent = true, spec_id = "removeGroupTeam",
+  },
+
+  -- The projects of an organization (2023-01-01) -------------------------
+  list_org_projects = {
+    resource = "projects", method = "GET",
+    path = "/orgs/{orgId}/groups", params = { "orgId" }, filters = PROJECT_FILTERS,
+    query = FLAGS, result = "page", presents = "project", idempotent = true, spec_id = "getOrgGroups",
   },
 }
 

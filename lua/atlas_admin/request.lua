@@ -1,6 +1,6 @@
 -- Builds a prepared request: plain data, no I/O, no secrets.
 --
---   { operation, resource, method, path, query, url, headers, body, envelope, idempotent }
+--   { operation, resource, method, path, query, url, headers, body, envelope, result, presents, idempotent }
 --
 -- Authorization is not part of it: the transport adds it (digest through
 -- libcurl, bearer from the credential), so a prepared request can be shown
@@ -21,8 +21,24 @@ function M.versioning(api_version)
   return "/api/atlas/v2", "application/vnd.atlas." .. api_version .. "+json"
 end
 
--- Checks path parameters; returns the expanded path or nil, err.  Ids are
--- 24 hex digits once checked, so they need no escaping.
+-- Path parameters that are not ids: how each is checked.  Ids are 24 hex
+-- digits once checked, so they need no escaping; a team name may hold
+-- anything printable and is percent-encoded (a "/" in it stays one segment).
+local PARAMS = {
+  teamName = function(value, param)
+    local ok, field, message = core.check_team_name(value, param)
+    if not ok then return nil, field, message end
+    return core.url_escape(value)
+  end,
+}
+
+local function check_id_param(value, param)
+  local ok, field, message = core.check_id(value, param)
+  if not ok then return nil, field, message end
+  return value
+end
+
+-- Checks path parameters; returns the expanded path or nil, err.
 local function expand_path(op, name, args)
   local path, problem
   path = op.path:gsub("{(%w+)}", function(param)
@@ -31,31 +47,70 @@ local function expand_path(op, name, args)
     for i, p in ipairs(op.params) do
       if p == param then value = args[i] end
     end
-    local ok, field, message = core.check_id(value, param)
-    if not ok then
+    local segment, field, message = (PARAMS[param] or check_id_param)(value, param)
+    if not segment then
       problem = errors.validation(field, message, name)
       return ""
     end
-    return value
+    return segment
   end)
   if problem then return nil, problem end
   return path
 end
 
--- Encodes the body's fields in the operation's order.  Each value goes
--- through cjson; only the object's braces and commas are joined here.
-local function encode_body(op, body, json)
-  local parts = {}
-  for _, field in ipairs(op.body_fields) do
-    local value = body[field]
-    if value ~= nil then
-      local encoded, err = json.encode(value)
-      if not encoded then return nil, err end
-      parts[#parts + 1] = json.encode(field) .. ":" .. encoded
-    end
+-- Encodes a request body (already validated in C): objects with sorted
+-- keys, so dry runs, traces and tests are stable, and an empty table as
+-- [] (every empty table a valid body can hold is a list: teamIds,
+-- groupRoleAssignments, usernames; Debian's lua-cjson 2.1.0 has no
+-- empty-array marker and would write {}).  Strings and numbers go
+-- through cjson.
+local function encode_value(v, json, out)
+  if type(v) ~= "table" then
+    local encoded, err = json.encode(v)
+    if not encoded then return nil, err end
+    out[#out + 1] = encoded
+    return true
   end
-  return "{" .. table.concat(parts, ",") .. "}"
+  if next(v) == nil then
+    out[#out + 1] = "[]"
+    return true
+  end
+  if v[1] ~= nil then -- a list (validation allowed only keys 1..n)
+    if type(v[1]) == "string" then -- role names, ids, usernames: cjson does it in one go
+      local encoded, err = json.encode(v)
+      if not encoded then return nil, err end
+      out[#out + 1] = encoded
+      return true
+    end
+    out[#out + 1] = "["
+    for i, item in ipairs(v) do
+      if i > 1 then out[#out + 1] = "," end
+      local ok, err = encode_value(item, json, out)
+      if not ok then return nil, err end
+    end
+    out[#out + 1] = "]"
+    return true
+  end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys)
+  out[#out + 1] = "{"
+  for i, k in ipairs(keys) do
+    out[#out + 1] = (i > 1 and "," or "") .. json.encode(k) .. ":"
+    local ok, err = encode_value(v[k], json, out)
+    if not ok then return nil, err end
+  end
+  out[#out + 1] = "}"
+  return true
 end
+
+local function encode_body(body, json)
+  local out = {}
+  local ok, err = encode_value(body, json, out)
+  if not ok then return nil, err end
+  return table.concat(out)
+end
+M.encode_body = encode_body
 
 -- Cloud user statuses a listing can filter on (the spec's enum).
 M.USER_STATUSES = { "ACTIVE", "PENDING", "INVITATION_EXPIRED", "INVITATION_REJECTED" }
@@ -71,6 +126,18 @@ local FILTER_KINDS = {
   email = function(v, key)
     local ok, field, message = core.check_username(v, key)
     if not ok then return nil, field, message end
+    return { v }
+  end,
+  id = function(v, key)
+    local ok, field, message = core.check_id(v, key)
+    if not ok then return nil, field, message end
+    return { v }
+  end,
+  -- a name to search for (e.g. a project name prefix)
+  text = function(v, key)
+    if type(v) ~= "string" or v == "" or #v > 256 or v:find("%c") then
+      return nil, key, key .. " must be a non-empty string without control characters (at most 256 bytes)"
+    end
     return { v }
   end,
   boolean = function(v, key)
@@ -165,7 +232,7 @@ function M.prepare(name, op, settings, args, body, call_opts, filter)
   if op.body then
     local ok, field, message = core.check_body(op.body, body, settings.extra_roles_set)
     if not ok then return nil, errors.validation(field, message, name) end
-    encoded, err = encode_body(op, body, settings.json)
+    encoded, err = encode_body(body, settings.json)
     if not encoded then return nil, errors.validation("body", "cannot encode body: " .. tostring(err), name) end
   end
 
@@ -190,6 +257,7 @@ function M.prepare(name, op, settings, args, body, call_opts, filter)
     body = encoded,
     envelope = flags.envelope or false,
     result = op.result,
+    presents = op.presents,
     idempotent = op.idempotent,
   }
 end

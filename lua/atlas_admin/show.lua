@@ -44,6 +44,48 @@ function FORMATS.access(a)
   return s .. expiry(a.expires_at)
 end
 
+local function count(n, noun)
+  return n .. " " .. noun .. (n == 1 and "" or "s")
+end
+
+local function org_roles_of(u)
+  local r = type(u.roles) == "table" and u.roles.orgRoles
+  if type(r) ~= "table" or #r == 0 then return "no org roles" end
+  local names = {}
+  for i, x in ipairs(r) do names[i] = tostring(x) end
+  return table.concat(names, ", ")
+end
+
+-- "2 projects, 1 team": what an org user reaches besides the org roles.
+local function reach_of(u)
+  local assignments = type(u.roles) == "table" and type(u.roles.groupRoleAssignments) == "table"
+    and #u.roles.groupRoleAssignments or 0
+  local teams = type(u.teamIds) == "table" and #u.teamIds or 0
+  return count(assignments, "project") .. ", " .. count(teams, "team")
+end
+
+-- An organization user: id, username, status, org roles and what else
+-- they hold (no personal data).
+function FORMATS.org_user(u)
+  local s = string.format("org user %s %s %s: %s; %s", tostring(u.id), tostring(u.username),
+    tostring(u.orgMembershipStatus or "?"), org_roles_of(u), reach_of(u))
+  return s .. expiry(u.invitationExpiresAt, "invitation ")
+end
+
+function FORMATS.team(t)
+  local s = string.format("team %s %s", tostring(t.id), tostring(t.name))
+  if type(t.usernames) == "table" then s = s .. " (" .. count(#t.usernames, "member") .. ")" end
+  return s
+end
+
+function FORMATS.team_role(t)
+  return string.format("team %s: %s", tostring(t.teamId), roles_of({ roles = t.roleNames }))
+end
+
+function FORMATS.project(p)
+  return string.format("project %s %s (org %s)", tostring(p.id), tostring(p.name), tostring(p.orgId))
+end
+
 -- A list: a count line, then one aligned row per item.
 local function list_format(noun, row)
   return function(list)
@@ -72,6 +114,23 @@ FORMATS.user_list = list_format("user", function(u)
   return { tostring(u.id) .. "  " .. tostring(u.username), tostring(u.orgMembershipStatus or "?") .. "  " .. roles_of(u) }
 end)
 
+FORMATS.org_user_list = list_format("org user", function(u)
+  return { tostring(u.id) .. "  " .. tostring(u.username), tostring(u.orgMembershipStatus or "?") .. "  "
+    .. org_roles_of(u) .. "; " .. reach_of(u) }
+end)
+
+FORMATS.team_list = list_format("team", function(t)
+  return { tostring(t.id), tostring(t.name) }
+end)
+
+FORMATS.team_role_list = list_format("project team", function(t)
+  return { tostring(t.teamId), roles_of({ roles = t.roleNames }) }
+end)
+
+FORMATS.project_list = list_format("project", function(p)
+  return { tostring(p.id), tostring(p.name) }
+end)
+
 FORMATS.access_list = list_format("person", function(a)
   return { tostring(a.kind) .. "  " .. tostring(a.id) .. "  " .. tostring(a.username),
     tostring(a.status or "?") .. "  " .. roles_of(a) }
@@ -98,6 +157,13 @@ for kind, format in pairs(FORMATS) do
   METATABLES[kind] = { __tostring = format, __name = "atlas." .. kind }
 end
 
+--- Adds a presentation kind (modules that own a kind of value, such as
+-- plans or the org access model, register its format here).
+function M.format(kind, format)
+  FORMATS[kind] = format
+  METATABLES[kind] = { __tostring = format, __name = "atlas." .. kind }
+end
+
 --- Gives value the presentation of kind ("invitation", "user", "access",
 -- their "_list" forms, "response", "request"), unless it already has a
 -- metatable.  Returns value.
@@ -118,23 +184,19 @@ function M.kind_of(value)
   return nil
 end
 
--- What each operation's result is shown as (by resource and result kind).
-local RESULT_KINDS = {
-  invitations = { object = "invitation", list = "invitation_list" },
-  users = { object = "user", page = "user_page" },
-}
-
---- Presents a call's result and response (called by the client).
+--- Presents a call's result and response (called by the client): each
+-- operation row says what one result is (its `presents`); a list gets
+-- the list form, a page's results the item form.
 function M.result(prepared, value, response)
   if type(response) == "table" and response.status then M.attach(response, "response") end
-  local kinds = RESULT_KINDS[prepared.resource]
-  local kind = kinds and kinds[prepared.result]
-  if kind == "invitation_list" then
-    for _, inv in ipairs(value) do M.attach(inv, "invitation") end
-    M.attach(value, "invitation_list")
-  elseif kind == "user_page" then
-    for _, u in ipairs(value.results) do M.attach(u, "user") end
-  elseif kind then
+  local kind = prepared.presents
+  if not kind then return value end
+  if prepared.result == "list" then
+    for _, item in ipairs(value) do M.attach(item, kind) end
+    M.attach(value, kind .. "_list")
+  elseif prepared.result == "page" then
+    for _, item in ipairs(value.results) do M.attach(item, kind) end
+  else
     M.attach(value, kind)
   end
   return value

@@ -66,10 +66,18 @@ describe("set_project_roles", function()
     assert.is_true(changed)
     assert.same({ "GROUP_OWNER" }, access.roles)
     assert.same({
-      { operation = "add_project_user_role", groupId = GID, userId = ALICE.id, role = "GROUP_OWNER" },
-      { operation = "remove_project_user_role", groupId = GID, userId = ALICE.id, role = "GROUP_READ_ONLY" },
-      { operation = "remove_project_user_role", groupId = GID, userId = ALICE.id, role = "GROUP_DATA_ACCESS_READ_ONLY" },
+      { operation = "add_project_user_role", groupId = GID, userId = ALICE.id, role = "GROUP_OWNER",
+        username = ALICE.username },
+      { operation = "remove_project_user_role", groupId = GID, userId = ALICE.id, role = "GROUP_READ_ONLY",
+        username = ALICE.username },
+      { operation = "remove_project_user_role", groupId = GID, userId = ALICE.id, role = "GROUP_DATA_ACCESS_READ_ONLY",
+        username = ALICE.username },
     }, plan)
+    -- the plan prints one line per write
+    assert.equal("3 writes\n  1. add_project_user_role alice@example.com GROUP_OWNER in project " .. GID
+      .. "\n  2. remove_project_user_role alice@example.com GROUP_READ_ONLY in project " .. GID
+      .. "\n  3. remove_project_user_role alice@example.com GROUP_DATA_ACCESS_READ_ONLY in project " .. GID,
+      tostring(plan))
     local w = writes(srv)
     assert.equal(3, #w)
     assert.matches(":addRole$", w[1][2])
@@ -145,7 +153,8 @@ describe("set_project_roles", function()
     local access, err = client:set_project_roles(GID, "alice@example.com", { "GROUP_OWNER", "GROUP_BACKUP_MANAGER" })
     assert.is_nil(access)
     assert.equal(500, err.status)
-    assert.same({ { operation = "add_project_user_role", groupId = GID, userId = ALICE.id, role = "GROUP_OWNER" } },
+    assert.same({ { operation = "add_project_user_role", groupId = GID, userId = ALICE.id, role = "GROUP_OWNER",
+      username = ALICE.username } },
       err.done)
     assert.equal(4, #err.plan)
     assert.matches("1 of 4 writes done", err.message)

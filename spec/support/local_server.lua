@@ -76,7 +76,7 @@ local function load_credentials(path)
     -- username (as stored), teams by name, projects by name
     org_id = org.id, other_org_id = data.orgs[2] and data.orgs[2].id,
     org_users = org_users, teams = teams, projects = projects,
-    org_user_count = #org.users + (gen and gen.count or 0),
+    generated_org_users = gen and gen.count or 0, -- ACTIVE ORG_MEMBERs with roles in big_group_id
   }
 end
 M.credentials = load_credentials(M.fixtures)

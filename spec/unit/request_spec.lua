@@ -33,6 +33,7 @@ describe("request building", function()
       envelope = false,
       resource = "invitations",
       result = "object",
+      presents = "invitation",
       idempotent = true,
       dry_run = false,
     }, req)
