@@ -237,7 +237,8 @@ show.format("org_access", function(m)
   rows = {}
   for _, p in ipairs(m.projects) do
     local inv = m.invitations[p.id]
-    rows[#rows + 1] = { p.name, p.id, inv and (#inv .. " legacy invitation" .. (#inv == 1 and "" or "s")) or "" }
+    rows[#rows + 1] = { p.name, p.id, inv and #inv > 0 and (#inv .. " legacy invitation" .. (#inv == 1 and "" or "s"))
+      or "" }
   end
   for _, line in ipairs(aligned(rows)) do out[#out + 1] = line end
   return table.concat(out, "\n")
@@ -264,8 +265,8 @@ function M.read(client, org_id, opts)
   local ok, err = check_args(org_id, opts)
   if not ok then return nil, err end
   local requests = 0
-  local function counted(list, res_or_err, pages)
-    if list then requests = requests + (pages or 1) end
+  local function counted(list, res_or_err, n_pages)
+    if list then requests = requests + (n_pages or 1) end
     return list, res_or_err
   end
   local users, teams, projects

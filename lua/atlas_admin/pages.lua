@@ -44,7 +44,8 @@ end
 -- form), the response of the last page, and the number of pages read; a
 -- dry run returns the first page's request; nil, err[, response] on failure.
 function M.list_all(client, name, args, filter, opts)
-  local all, page, res = {}, 1, nil
+  local all, page = {}, 1
+  local res
   repeat
     local result, err, failed = client:_call(name, args, nil, opts, page_filter(filter, page))
     if not result then return nil, err, failed end
