@@ -7,6 +7,7 @@
 -- in a dry run or a trace as it is.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
+local jsonenc = require "atlas_admin.jsonenc"
 local suggest = require "atlas_admin.suggest"
 
 local M = {}
@@ -58,59 +59,14 @@ local function expand_path(op, name, args)
   return path
 end
 
--- Encodes a request body (already validated in C): objects with sorted
--- keys, so dry runs, traces and tests are stable, and an empty table as
--- [] (every empty table a valid body can hold is a list: teamIds,
--- groupRoleAssignments, usernames; Debian's lua-cjson 2.1.0 has no
--- empty-array marker and would write {}).  Strings and numbers go
--- through cjson.
-local function encode_value(v, json, out)
-  if type(v) ~= "table" then
-    local encoded, err = json.encode(v)
-    if not encoded then return nil, err end
-    out[#out + 1] = encoded
-    return true
-  end
-  if next(v) == nil then
-    out[#out + 1] = "[]"
-    return true
-  end
-  if v[1] ~= nil then -- a list (validation allowed only keys 1..n)
-    if type(v[1]) == "string" then -- role names, ids, usernames: cjson does it in one go
-      local encoded, err = json.encode(v)
-      if not encoded then return nil, err end
-      out[#out + 1] = encoded
-      return true
-    end
-    out[#out + 1] = "["
-    for i, item in ipairs(v) do
-      if i > 1 then out[#out + 1] = "," end
-      local ok, err = encode_value(item, json, out)
-      if not ok then return nil, err end
-    end
-    out[#out + 1] = "]"
-    return true
-  end
-  local keys = {}
-  for k in pairs(v) do keys[#keys + 1] = k end
-  table.sort(keys)
-  out[#out + 1] = "{"
-  for i, k in ipairs(keys) do
-    out[#out + 1] = (i > 1 and "," or "") .. json.encode(k) .. ":"
-    local ok, err = encode_value(v[k], json, out)
-    if not ok then return nil, err end
-  end
-  out[#out + 1] = "}"
-  return true
-end
-
+-- Request bodies (already validated in C) are encoded with sorted keys,
+-- so dry runs, traces and tests are stable, and an empty table as []:
+-- every empty table a valid body can hold is a list (teamIds,
+-- groupRoleAssignments, usernames), and Debian's lua-cjson 2.1.0 has no
+-- empty-array marker (it would write {}).
 local function encode_body(body, json)
-  local out = {}
-  local ok, err = encode_value(body, json, out)
-  if not ok then return nil, err end
-  return table.concat(out)
+  return jsonenc.encode(body, json)
 end
-M.encode_body = encode_body
 
 -- Cloud user statuses a listing can filter on (the spec's enum).
 M.USER_STATUSES = { "ACTIVE", "PENDING", "INVITATION_EXPIRED", "INVITATION_REJECTED" }

@@ -9,6 +9,7 @@
 local atlas = require "atlas_admin"
 local bulk = require "atlas_admin.cli.bulk"
 local core = require "atlas_admin.core"
+local org = require "atlas_admin.cli.org"
 local output = require "atlas_admin.cli.output"
 local parser = require "atlas_admin.cli.parser"
 
@@ -213,15 +214,26 @@ function M.main(argv, io_env)
   local out = output.new(io_env, format, wants_json)
   if kind == "usage" then return out:usage(a) end
 
-  local problem = check_needs(a)
-  if problem then return usage_error(out, problem) end
+  local row
+  if a.command then
+    for _, r in ipairs(org.COMMANDS) do
+      if table.concat(r.path, " ") == a.command then row = r end
+    end
+  else
+    local problem = check_needs(a)
+    if problem then return usage_error(out, problem) end
+  end
+  local env = io_env.env or {}
+  local quiet_env = env.ATLAS_ADMIN_QUIET
+  if io_env.env == nil then quiet_env = os.getenv("ATLAS_ADMIN_QUIET") end
+  local quiet = a.quiet or (quiet_env ~= nil and quiet_env ~= "" and quiet_env ~= "0")
 
   -- "1.0" as the Atlas docs write it; the module's name for it is "v1.0"
   local api_version = a.api_version == "1.0" and "v1.0" or a.api_version
   local client_opts = {
     base_url = a.base_url, api_version = api_version, env = io_env.env,
     -- the library's advice names its Lua calls; at a shell, name the commands
-    on_warning = function(message)
+    on_warning = quiet and false or function(message)
       out:note((message:gsub("; use [^;]* instead$",
         "; use `atlas-admin access set|remove` (the MongoDB Cloud Users calls) instead")))
     end,
@@ -245,6 +257,7 @@ function M.main(argv, io_env)
     call_opts = { dry_run = a.dry_run or nil, envelope = a.envelope or nil, pretty = a.pretty or nil }
   end
   local ok, code = pcall(function()
+    if row then return row.run(client, out, a, call_opts) end
     if a.from_file then return bulk.run(client, out, a, io_env, core.monotonic) end
     return COMMANDS[a.resource][a.action](client, out, a, call_opts)
   end)

@@ -4,6 +4,7 @@
 -- secret: results and errors never carry one (see errors.lua), and dry runs
 -- name the credential variables instead of their values (curl.lua).
 local cjson = require "cjson.safe"
+local jsonenc = require "atlas_admin.jsonenc"
 
 local M = {}
 
@@ -32,11 +33,11 @@ function M.error_fields(err)
   return out
 end
 
--- Debian's lua-cjson (2.1.0) encodes every empty table as {}: an empty
--- list is written as [] here (the callers know which values are lists).
-function M.encode(value, is_list)
-  if is_list and type(value) == "table" and next(value) == nil then return "[]" end
-  return assert(json.encode(value))
+-- Sorted keys (the same result prints the same), and an empty table as []
+-- (jsonenc.lua: Debian's lua-cjson 2.1.0 writes {} for every empty table;
+-- in what the CLI prints an empty table is an empty list).
+function M.encode(value)
+  return assert(jsonenc.encode(value, json))
 end
 
 -- An Output writes to the streams of one run (main's io_env).

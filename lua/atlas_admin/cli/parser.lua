@@ -2,11 +2,14 @@
 --
 --   atlas-admin invitations list|get|create|update|delete|add-roles|remove-roles [options]
 --   atlas-admin access list|set|remove [options]
+--   and the organization-level commands declared as rows in cli/org.lua
+--   (org users ..., teams ..., projects list, who, offboard).
 --
 -- argparse's own --help prints and calls os.exit; ours records the help
 -- text instead (parse returns it), so main decides how to print and which
 -- exit code to use, and a spec can run main in-process.
 local argparse = require "argparse"
+local org = require "atlas_admin.cli.org"
 
 local M = {}
 
@@ -80,7 +83,36 @@ local function common(cmd, record_help)
   cmd:flag("--pretty", "Ask Atlas for pretty-printed JSON (pretty=true).")
   cmd:flag("--dry-run", "Print the request as a curl command line instead of sending it.")
   cmd:flag("--trace", "Print every HTTP exchange on stderr (credentials redacted).")
+  M.quiet_flag(cmd)
 end
+
+-- Warnings (an invitation call's deprecation notice) are for people at a
+-- terminal; a cron job can silence them.  Errors are never silenced.
+function M.quiet_flag(cmd)
+  cmd:flag("-q --quiet", "Print no warnings (errors still print); ATLAS_ADMIN_QUIET=1 does the same.")
+end
+
+-- The options every row-declared command takes (cli/org.lua).
+local function row_common(cmd, record_help)
+  cmd:add_help { action = function() record_help(cmd) end }
+  cmd:option("-o --output", "Output format: table or json (default: table on a terminal, json otherwise).")
+    :choices { "table", "json" }
+  cmd:option("--base-url", "The Atlas server (default: MONGODB_ATLAS_BASE_URL or https://cloud.mongodb.com).")
+    :argname("URL")
+  cmd:flag("--trace", "Print every HTTP exchange on stderr (credentials redacted).")
+  M.quiet_flag(cmd)
+end
+
+-- What the groups of row-declared commands say in --help.
+local GROUPS = {
+  org = "The organization: its users (org roles, projects, teams).",
+  ["org users"] = "The organization's users.",
+  teams = "The organization's teams: their members and their roles in projects.",
+  projects = "The organization's projects.",
+}
+
+-- The argparse field each level of words fills in.
+local TARGETS = { "resource", "action", "subaction" }
 
 local function who_options(cmd, needs)
   if needs.who == "username" or needs.who == "id_or_username" then
@@ -111,7 +143,7 @@ end
 
 -- A new parser; record_help(cmd) is called when -h/--help is seen.
 local function build(record_help)
-  local parser = argparse("atlas-admin", "Manage who may access a MongoDB Atlas project.")
+  local parser = argparse("atlas-admin", "Manage who may access MongoDB Atlas: projects, organizations, teams.")
     :command_target("resource")
   parser:add_help { action = function() record_help(parser) end }
   parser:epilog(EPILOG)
@@ -125,6 +157,29 @@ local function build(record_help)
       common(cmd, record_help)
       who_options(cmd, M.NEEDS[resource][action])
     end
+  end
+  -- The row-declared commands: each row's words are nested commands; the
+  -- leaf records the whole phrase in args.command.
+  local nodes = {}
+  for _, row in ipairs(org.COMMANDS) do
+    local parent, key = parser, nil
+    for depth = 1, #row.path - 1 do
+      key = key and (key .. " " .. row.path[depth]) or row.path[depth]
+      if not nodes[key] then
+        local node = parent:command(row.path[depth], GROUPS[key]):command_target(TARGETS[depth + 1])
+        node:add_help { action = function() record_help(node) end }
+        node:require_command(true)
+        node:epilog(EPILOG)
+        nodes[key] = node
+      end
+      parent = nodes[key]
+    end
+    local cmd = parent:command(row.path[#row.path], row.description)
+    row_common(cmd, record_help)
+    for _, name in ipairs(row.options) do org.OPTIONS[name](cmd) end
+    cmd:epilog(EPILOG)
+    local phrase = table.concat(row.path, " ")
+    cmd:action(function(args) args.command = phrase end)
   end
   return parser
 end
