@@ -77,8 +77,8 @@ $(BUILD)/fuzz/lua_core: fuzz/lua_core_fuzz.c $(SOURCES) $(HEADERS)
 
 $(BUILD)/fuzz/headers: fuzz/headers_fuzz.c $(SOURCES) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(CURL_CFLAGS) -I$(LUA_INCDIR) -o $@ fuzz/headers_fuzz.c src/buffer.c src/credential.c src/multi.c \
-	  src/token_json.c -llua5.4 $(CURL_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(CURL_CFLAGS) -I$(LUA_INCDIR) -o $@ fuzz/headers_fuzz.c src/buffer.c src/credential.c \
+	  src/trace_collect.c -llua5.4 $(CURL_LIBS)
 
 $(BUILD)/fuzz/server_digest: fuzz/server_digest_fuzz.c $(wildcard server/src/*.c server/src/*.h)
 	@mkdir -p $(dir $@)

@@ -1,7 +1,7 @@
-/* libFuzzer: the transport's parsing of untrusted response bytes, reached
- * by including transport.c (its parsers are static): response header
- * blocks into a Lua table (push_headers), and the trace's header
- * redaction (trace_headers): a sensitive header's value must never
+/* libFuzzer: the transport's parsing of untrusted response bytes:
+ * response header blocks into a Lua table (push_headers, reached by
+ * including transport.c: it is static), and the trace's header redaction
+ * (trace_headers, trace_collect.c): a sensitive header's value must never
  * survive redaction. */
 #include "../src/transport.c"
 

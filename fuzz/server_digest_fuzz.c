@@ -21,4 +21,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 }
 
 /* main.c (left out: libFuzzer has its own main) owns the configuration. */
-config_t config = { "server/fixtures/default.json", 300, 3600, 10, 100, 1, "", 0, 0 };
+config_t config = { "server/fixtures/default.json", 300, 3600, 10, 100, 1, "", 0, 0, 0 };

@@ -1,8 +1,10 @@
 /* atlas_admin.core: the C half of atlas-admin.
  *
  * One area per file: schema.c (validation), credential.c (secrets),
- * transport.c (libcurl), multi.c (batches over libcurl multi), url.c (escaping).  This file only initialises libcurl once per
- * process and assembles the module table; nothing here does I/O.
+ * transport.c (libcurl), trace_collect.c (its traces, redacted), oauth.c
+ * (service-account tokens over it), multi.c (batches over libcurl multi),
+ * url.c (escaping).  This file only initialises libcurl once per process
+ * and assembles the module table; nothing here does I/O.
  */
 #include <pthread.h>
 
@@ -15,6 +17,7 @@
 #include "credential.h"
 #include "digest_auth.h"
 #include "multi.h"
+#include "oauth.h"
 #include "schema.h"
 #include "transport.h"
 #include "url.h"
@@ -46,6 +49,7 @@ int luaopen_atlas_admin_core(lua_State *L) {
   schema_register(L, -1);
   credential_register(L, -1);
   transport_register(L, -1);
+  oauth_register(L); /* adds transport:oauth */
   multi_register(L, -1);
   url_register(L, -1);
   clock_register(L, -1);

@@ -22,9 +22,12 @@
  * that could raise, into a table presized so that filling it cannot
  * allocate.
  *
- * Lifetime: the multi keeps a list of the transports in flight and each
- * transport points at its multi, so whichever is closed or collected first
- * detaches the other (lua_close runs finalizers in any order).
+ * Lifetime and ownership: the multi keeps a list of the transports in
+ * flight and owns their batch state (transport_internal.h,
+ * transport_batch_t).  A transport never calls into this file: when the
+ * multi takes its handle it leaves the transport an opaque owner pointer
+ * and a detach callback, so whichever is closed or collected first lets go
+ * of the other (lua_close runs finalizers in any order).
  */
 #include <limits.h>
 #include <math.h>
@@ -50,27 +53,33 @@ static multi_t *check_multi(lua_State *L) {
   return mu;
 }
 
+static void multi_detach(transport_t *t);
+
 static void link_transport(multi_t *mu, transport_t *t) {
-  t->multi = mu;
-  t->mprev = NULL;
-  t->mnext = mu->head;
-  if (mu->head) mu->head->mprev = t;
+  t->batch.owner = mu;
+  t->batch.detach = multi_detach;
+  t->batch.prev = NULL;
+  t->batch.next = mu->head;
+  if (mu->head) mu->head->batch.prev = t;
   mu->head = t;
   mu->count++;
 }
 
 static void unlink_transport(multi_t *mu, transport_t *t) {
-  if (t->mprev) t->mprev->mnext = t->mnext;
-  else mu->head = t->mnext;
-  if (t->mnext) t->mnext->mprev = t->mprev;
-  t->mprev = t->mnext = NULL;
-  t->multi = NULL;
+  if (t->batch.prev) t->batch.prev->batch.next = t->batch.next;
+  else mu->head = t->batch.next;
+  if (t->batch.next) t->batch.next->batch.prev = t->batch.prev;
+  t->batch.prev = t->batch.next = NULL;
+  t->batch.owner = NULL;
+  t->batch.detach = NULL;
   mu->count--;
 }
 
-/* Takes t's handle out of its multi and wipes its request headers.  Pure C. */
-void multi_detach(transport_t *t) {
-  multi_t *mu = t->multi;
+/* Takes t's handle out of its multi and wipes its request headers: on
+ * completion, at multi close, and as the detach callback when the
+ * transport is closed first.  Pure C. */
+static void multi_detach(transport_t *t) {
+  multi_t *mu = (multi_t *)t->batch.owner;
   if (!mu) return;
   if (mu->m && t->curl) curl_multi_remove_handle(mu->m, t->curl);
   unlink_transport(mu, t);
@@ -115,8 +124,8 @@ static int l_add(lua_State *L) {
     lua_pushstring(L, curl_multi_strerror(mrc));
     return 3;
   }
-  t->transfer_id = id;
-  t->done = 0;
+  t->batch.transfer_id = id;
+  t->batch.done = 0;
   link_transport(mu, t);
   lua_pushboolean(L, 1);
   return 1;
@@ -135,14 +144,14 @@ static int collect(lua_State *L, multi_t *mu, int n) {
     result = msg->data.result; /* msg is invalid once the handle is removed */
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
     t = (transport_t *)(void *)p;
-    if (!t || t->multi != mu) {
+    if (!t || t->batch.owner != mu) {
       curl_multi_remove_handle(mu->m, msg->easy_handle);
       continue;
     }
     multi_detach(t);
-    t->done = 1;
-    t->done_rc = result;
-    lua_pushinteger(L, t->transfer_id);
+    t->batch.done = 1;
+    t->batch.done_rc = result;
+    lua_pushinteger(L, t->batch.transfer_id);
     lua_rawseti(L, -2, ++n);
   }
   return n;

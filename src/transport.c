@@ -11,19 +11,20 @@
  *   headers: { ["Name"] = "value" }; body: string or nil;
  *   bearer: an optional bearer credential whose token is sent as
  *   Authorization (service accounts swap it as tokens rotate).
- * transport:oauth(url, service_account, "token" [, nil, keep])
- * transport:oauth(url, service_account, "revoke", bearer)
- *   -> as send, plus for a 200 token answer a fifth value
- *      { bearer = <credential>, expires_in = n, token_type = s
- *        [, access_token = s when keep is true] }
- *      (the token answer's body itself is never returned: it holds the token)
+ * transport:oauth(...)  the OAuth token and revoke requests: oauth.c
  * transport:finish()
  *   -> as send, for the batch transfer (multi.c: multi:add) that completed
  *   on this transport; the transport is busy from multi:add until then.
- * transport:close()  (idempotent; also __gc; leaves its multi first)
+ * transport:close()  (idempotent; also __gc; a multi still holding the
+ *   handle takes it back first, through the detach callback it left)
  *
  * info: { total_time, new_connections, request_sent, response_started
  *         [, exchanges = {...} with trace = true] }  (see TRANSPORT.md)
+ *
+ * This file: the easy handle's options, the body and header callbacks,
+ * request setup and result collection.  Trace collection and redaction
+ * are in trace_collect.c, the OAuth exchange in oauth.c, batches in
+ * multi.c; transport.c calls none of the last two (transport_internal.h).
  *
  * Why one easy handle, never reset: libcurl keeps the connection and the
  * digest nonce on the handle, so after the first challenge every call is a
@@ -47,7 +48,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <lauxlib.h>
@@ -55,7 +55,7 @@
 #include "buffer.h"
 #include "compat.h"
 #include "credential.h"
-#include "token_json.h"
+#include "trace_collect.h"
 #include "transport_internal.h"
 
 /* Open handles in this process, for the GC spec and leak hunting.  Atomic:
@@ -67,25 +67,19 @@ transport_t *transport_check_idle(lua_State *L, int idx) {
   transport_t *t = (transport_t *)luaL_checkudata(L, idx, TRANSPORT_MT);
   if (!t->curl) luaL_error(L, "atlas-admin: the client is closed");
   /* Its handle belongs to a multi until that transfer completes. */
-  if (t->multi) luaL_error(L, "atlas-admin: this transport has a transfer in progress in a batch");
-  t->done = 0; /* an uncollected batch result (an aborted batch) is dropped */
+  if (t->batch.owner) luaL_error(L, "atlas-admin: this transport has a transfer in progress in a batch");
+  t->batch.done = 0; /* an uncollected batch result (an aborted batch) is dropped */
   return t;
 }
 
 static transport_t *check_open(lua_State *L) { return transport_check_idle(L, 1); }
 
 /* Frees a header list after wiping it: it may carry a bearer token. */
-static void free_headers(transport_t *t) {
+void transport_free_headers(transport_t *t) {
   struct curl_slist *h;
   for (h = t->headers; h; h = h->next) buffer_wipe_bytes(h->data, strlen(h->data));
   curl_slist_free_all(t->headers);
   t->headers = NULL;
-}
-
-static double monotonic_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- libcurl callbacks (pure C) --------------------------------------- */
@@ -115,87 +109,6 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud) {
     return 0;
   }
   return buffer_append(&t->head, data, len) == 0 ? len : 0;
-}
-
-/* Names whose values never enter a trace. */
-static int sensitive_header(const char *line, size_t len) {
-  static const char *const names[] = { "authorization", "proxy-authorization", "cookie", "set-cookie", NULL };
-  const char *const *n;
-  const char *colon = memchr(line, ':', len);
-  size_t nl;
-  if (!colon) return 0;
-  nl = (size_t)(colon - line);
-  for (n = names; *n; n++)
-    if (strlen(*n) == nl && strncasecmp(*n, line, nl) == 0) return 1;
-  return 0;
-}
-
-/* Appends a block of header lines to a trace buffer, replacing the value
- * of every sensitive header.  Bounded by cap. */
-static void trace_headers(buffer_t *b, const char *data, size_t len, size_t cap) {
-  const char *p = data, *end = data + len;
-  while (p < end) {
-    const char *eol = memchr(p, '\n', (size_t)(end - p));
-    size_t n = eol ? (size_t)(eol - p) + 1 : (size_t)(end - p);
-    if (b->len + n > cap) return;
-    if (sensitive_header(p, n)) {
-      const char *colon = memchr(p, ':', n);
-      buffer_append(b, p, (size_t)(colon - p));
-      buffer_append(b, ": " REDACTED "\r\n", sizeof(": " REDACTED "\r\n") - 1);
-    } else {
-      buffer_append(b, p, n);
-    }
-    p += n;
-  }
-}
-
-static void trace_body(transport_t *t, buffer_t *b, const char *data, size_t len) {
-  if (t->redact_bodies) {
-    if (b->len == 0) buffer_append(b, REDACTED, sizeof REDACTED - 1);
-    return;
-  }
-  if (len > t->max_response - b->len) len = t->max_response - b->len;
-  buffer_append(b, data, len);
-}
-
-/* CURLOPT_DEBUGFUNCTION with trace = true: one exchange per request sent.
- * Redaction happens here, before the bytes are kept anywhere. */
-static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *ud) {
-  transport_t *t = (transport_t *)ud;
-  exchange_t *x;
-  (void)h;
-  if (type == CURLINFO_HEADER_OUT) {
-    if (t->nexchanges < MAX_EXCHANGES) {
-      x = &t->exchanges[t->nexchanges];
-      buffer_clear(&x->req_head);
-      buffer_clear(&x->req_body);
-      buffer_clear(&x->resp_head);
-      buffer_clear(&x->resp_body);
-      x->status = 0;
-      x->start = x->end = monotonic_now();
-    }
-    t->nexchanges++;
-  }
-  if (t->nexchanges == 0 || t->nexchanges > MAX_EXCHANGES) return 0;
-  x = &t->exchanges[t->nexchanges - 1];
-  switch (type) {
-  case CURLINFO_HEADER_OUT: trace_headers(&x->req_head, data, size, t->max_header); break;
-  case CURLINFO_DATA_OUT: trace_body(t, &x->req_body, data, size); break;
-  case CURLINFO_HEADER_IN:
-    if (size >= 12 && memcmp(data, "HTTP/", 5) == 0) {
-      const char *sp = memchr(data, ' ', size);
-      buffer_clear(&x->resp_head); /* a 100 Continue is followed by the real status */
-      if (sp && sp + 4 <= data + size && isdigit((unsigned char)sp[1]) && isdigit((unsigned char)sp[2]) &&
-          isdigit((unsigned char)sp[3]))
-        x->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
-    }
-    trace_headers(&x->resp_head, data, size, t->max_header);
-    break;
-  case CURLINFO_DATA_IN: trace_body(t, &x->resp_body, data, size); break;
-  default: return 0;
-  }
-  x->end = monotonic_now();
-  return 0;
 }
 
 /* ---- construction ----------------------------------------------------- */
@@ -261,7 +174,7 @@ static int opt_boolean(lua_State *L, const char *name) {
 
 static void set_secret_buffers(transport_t *t) {
   t->body.secret = 1; /* an OAuth token response */
-  t->form.secret = 1; /* a token being revoked */
+  t->form.secret = 1; /* a token being revoked (oauth.c) */
   t->head.secret = 1; /* cookies, if a proxy or server sets any */
 }
 
@@ -306,6 +219,8 @@ static int l_transport(lua_State *L) {
   t->max_response = max_response;
   t->max_header = max_header;
   t->trace = trace;
+  t->tr.max_head = max_header;
+  t->tr.max_body = max_response;
   t->curl = curl_easy_init();
   if (!t->curl) return luaL_error(L, "atlas-admin: curl_easy_init failed (out of memory?)");
   atomic_fetch_add(&open_transports, 1);
@@ -337,8 +252,8 @@ static int l_transport(lua_State *L) {
   if (proxy) SET(CURLOPT_PROXY, proxy);
   if (ua) SET(CURLOPT_USERAGENT, ua);
   if (trace) {
-    SET(CURLOPT_DEBUGFUNCTION, on_debug);
-    SET(CURLOPT_DEBUGDATA, t);
+    SET(CURLOPT_DEBUGFUNCTION, trace_on_debug);
+    SET(CURLOPT_DEBUGDATA, &t->tr);
     SET(CURLOPT_VERBOSE, 1L);
   }
   if (cred->kind == CREDENTIAL_DIGEST) {
@@ -376,7 +291,7 @@ static void check_method(lua_State *L, int idx) {
   for (i = 0; i < len; i++) luaL_argcheck(L, m[i] >= 'A' && m[i] <= 'Z', idx, "invalid HTTP method");
 }
 
-static void check_url(lua_State *L, int idx) {
+void transport_check_url(lua_State *L, int idx) {
   size_t len, i;
   const char *u = luaL_checklstring(L, idx, &len);
   luaL_argcheck(L, (len > 7 && strncmp(u, "http://", 7) == 0) || (len > 8 && strncmp(u, "https://", 8) == 0), idx,
@@ -386,7 +301,7 @@ static void check_url(lua_State *L, int idx) {
 }
 
 /* Appends one C string to t->headers, keeping the old list on failure. */
-static int append_header(transport_t *t, const char *line) {
+int transport_append_header(transport_t *t, const char *line) {
   struct curl_slist *h = curl_slist_append(t->headers, line);
   if (!h) return -1;
   t->headers = h;
@@ -404,7 +319,7 @@ static int append_bearer(transport_t *t, const credential_t *bearer) {
   memcpy(line, prefix, sizeof prefix - 1);
   memcpy(line + sizeof prefix - 1, credential_secret(bearer), bearer->secret_len);
   line[n - 1] = '\0';
-  rc = append_header(t, line); /* libcurl's slist keeps a copy, wiped in free_headers */
+  rc = transport_append_header(t, line); /* libcurl's slist keeps a copy, wiped in transport_free_headers */
   buffer_wipe_bytes(line, n);
   free(line);
   return rc;
@@ -414,9 +329,9 @@ static int append_bearer(transport_t *t, const credential_t *bearer) {
  * any).  Each line is formatted on the Lua stack and copied by libcurl, so
  * no C string is live if a Lua error is raised. */
 static void build_headers(lua_State *L, transport_t *t, int idx, credential_t *bearer) {
-  free_headers(t);
+  transport_free_headers(t);
   /* No Expect: 100-continue wait: it would cost a round trip per call. */
-  if (append_header(t, "Expect:") != 0) luaL_error(L, "atlas-admin: out of memory");
+  if (transport_append_header(t, "Expect:") != 0) luaL_error(L, "atlas-admin: out of memory");
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {      /* key, value */
     size_t kl, vl;
@@ -433,13 +348,13 @@ static void build_headers(lua_State *L, transport_t *t, int idx, credential_t *b
     if (kl == 13 && strncasecmp(k, "authorization", 13) == 0)
       luaL_error(L, "atlas-admin: Authorization is set by the credential, not by headers");
     lua_pushfstring(L, "%s: %s", k, v); /* key, value, line */
-    if (append_header(t, lua_tostring(L, -1)) != 0) luaL_error(L, "atlas-admin: out of memory");
+    if (transport_append_header(t, lua_tostring(L, -1)) != 0) luaL_error(L, "atlas-admin: out of memory");
     lua_pop(L, 2);                     /* key */
   }
   if (bearer && append_bearer(t, bearer) != 0) luaL_error(L, "atlas-admin: out of memory");
 }
 
-static CURLcode set_method(CURL *c, const char *method, const char *body, size_t body_len, int copy) {
+CURLcode transport_set_method(CURL *c, const char *method, const char *body, size_t body_len, int copy) {
   CURLcode rc;
   if (!body) {
     rc = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -492,47 +407,6 @@ static void push_headers(lua_State *L, const buffer_t *head) {
   }
 }
 
-static void set_string(lua_State *L, const char *key, const buffer_t *b) {
-  if (b->len == 0) return;
-  lua_pushlstring(L, b->data, b->len);
-  lua_setfield(L, -2, key);
-}
-
-static void push_exchanges(lua_State *L, transport_t *t) {
-  int i, n = t->nexchanges < MAX_EXCHANGES ? t->nexchanges : MAX_EXCHANGES;
-  const char *url = NULL;
-  curl_easy_getinfo(t->curl, CURLINFO_EFFECTIVE_URL, &url);
-  lua_createtable(L, n, 0);
-  for (i = 0; i < n; i++) {
-    exchange_t *x = &t->exchanges[i];
-    const char *sp = x->req_head.data ? memchr(x->req_head.data, ' ', x->req_head.len) : NULL;
-    lua_createtable(L, 0, 8);
-    if (sp) {
-      lua_pushlstring(L, x->req_head.data, (size_t)(sp - x->req_head.data));
-      lua_setfield(L, -2, "method");
-    }
-    if (url) {
-      lua_pushstring(L, url);
-      lua_setfield(L, -2, "url");
-    }
-    if (x->status) {
-      lua_pushinteger(L, (lua_Integer)x->status);
-      lua_setfield(L, -2, "status");
-    }
-    set_string(L, "request_head", &x->req_head);
-    set_string(L, "request_body", &x->req_body);
-    set_string(L, "response_head", &x->resp_head);
-    set_string(L, "response_body", &x->resp_body);
-    lua_pushnumber(L, x->end - x->start);
-    lua_setfield(L, -2, "elapsed");
-    lua_rawseti(L, -2, i + 1);
-  }
-  if (t->nexchanges > MAX_EXCHANGES) {
-    lua_pushinteger(L, t->nexchanges - MAX_EXCHANGES);
-    lua_setfield(L, -2, "dropped");
-  }
-}
-
 static void push_info(lua_State *L, transport_t *t) {
   double total = 0;
   long connects = 0, request_size = 0, header_size = 0;
@@ -552,29 +426,27 @@ static void push_info(lua_State *L, transport_t *t) {
   lua_pushboolean(L, header_size > 0 || t->body.len > 0);
   lua_setfield(L, -2, "response_started");
   if (t->trace) {
-    push_exchanges(L, t);
+    trace_push_exchanges(L, &t->tr, t->curl);
     lua_setfield(L, -2, "exchanges");
   }
 }
 
-/* Resets the per-transfer state before a transfer starts.  Pure C. */
-static void begin_transfer(transport_t *t) {
+void transport_begin_transfer(transport_t *t) {
   buffer_clear(&t->head);
   buffer_clear(&t->body);
   t->too_large = t->header_too_large = 0;
-  t->nexchanges = 0;
+  trace_begin(&t->tr);
   t->errbuf[0] = '\0';
 }
 
 /* After a transfer: the header list (it may hold a bearer token) is
  * unhooked and wiped.  Pure C. */
-static void after_transfer(transport_t *t) {
+void transport_after_transfer(transport_t *t) {
   curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, NULL);
-  free_headers(t);
+  transport_free_headers(t);
 }
 
-/* Pushes status, headers, body, info or nil, code, message, info. */
-static int push_result(lua_State *L, transport_t *t, CURLcode rc, int with_body) {
+int transport_push_response(lua_State *L, transport_t *t, CURLcode rc, int with_body) {
   long status = 0;
   if (rc != CURLE_OK) {
     lua_pushnil(L);
@@ -613,7 +485,7 @@ CURLcode transport_setup_request(lua_State *L, transport_t *t, int base, int cop
   int fresh;
 
   check_method(L, base);
-  check_url(L, base + 1);
+  transport_check_url(L, base + 1);
   method = lua_tostring(L, base);
   url = lua_tostring(L, base + 1);
   luaL_checktype(L, base + 2, LUA_TTABLE);
@@ -626,7 +498,7 @@ CURLcode transport_setup_request(lua_State *L, transport_t *t, int base, int cop
   fresh = lua_toboolean(L, base + 5);
 
   build_headers(L, t, base + 2, bearer);
-  t->redact_bodies = 0;
+  t->tr.redact_bodies = 0;
   /* libcurl resends a request by itself when a reused keep-alive
    * connection turns out dead before any answer.  Harmless for an
    * idempotent call, not for a create: such a call asks for a fresh
@@ -634,15 +506,13 @@ CURLcode transport_setup_request(lua_State *L, transport_t *t, int base, int cop
   rc = curl_easy_setopt(t->curl, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_URL, url);
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
-  if (rc == CURLE_OK) rc = set_method(t->curl, method, body, body_len, copy_body);
-  begin_transfer(t);
+  if (rc == CURLE_OK) rc = transport_set_method(t->curl, method, body, body_len, copy_body);
+  transport_begin_transfer(t);
   return rc;
 }
 
-void transport_after_transfer(transport_t *t) { after_transfer(t); }
-
 int transport_push_result(lua_State *L, transport_t *t, CURLcode rc) {
-  int n = push_result(L, t, rc, 1);
+  int n = transport_push_response(L, t, rc, 1);
   buffer_clear(&t->body);
   return n;
 }
@@ -653,7 +523,7 @@ static int l_send(lua_State *L) {
   lua_settop(L, 7); /* method, url and body stay anchored here for the transfer */
   rc = transport_setup_request(L, t, 2, 0);
   if (rc == CURLE_OK) rc = curl_easy_perform(t->curl);
-  after_transfer(t);
+  transport_after_transfer(t);
   return transport_push_result(L, t, rc);
 }
 
@@ -662,158 +532,28 @@ static int l_send(lua_State *L) {
 static int l_finish(lua_State *L) {
   transport_t *t = (transport_t *)luaL_checkudata(L, 1, TRANSPORT_MT);
   if (!t->curl) return luaL_error(L, "atlas-admin: the client is closed");
-  if (!t->done) return luaL_error(L, "atlas-admin: no completed batch transfer on this transport");
-  t->done = 0;
-  return transport_push_result(L, t, t->done_rc);
-}
-
-/* ---- OAuth (service accounts) ------------------------------------------ */
-
-/* Appends name=<form-encoded value> to t->form.  curl_easy_escape's copy is
- * wiped and freed before anything that could raise. */
-static int form_add(transport_t *t, const char *name, const char *value, size_t len) {
-  char *escaped = curl_easy_escape(t->curl, value, (int)len);
-  int rc;
-  if (!escaped) return -1;
-  rc = (t->form.len ? buffer_append(&t->form, "&", 1) : 0) |
-       buffer_append(&t->form, name, strlen(name)) | buffer_append(&t->form, "=", 1) |
-       buffer_append(&t->form, escaped, strlen(escaped));
-  buffer_wipe_bytes(escaped, strlen(escaped));
-  curl_free(escaped);
-  return rc ? -1 : 0;
-}
-
-/* Removes everything an OAuth transfer put on the handle: the Basic
- * credentials (the API calls that follow carry a bearer token instead),
- * the form (it may hold the token being revoked) and the headers.  Pure C,
- * run before anything that can raise. */
-static void oauth_cleanup(transport_t *t) {
-  curl_easy_setopt(t->curl, CURLOPT_USERNAME, NULL);
-  curl_easy_setopt(t->curl, CURLOPT_PASSWORD, NULL);
-  curl_easy_setopt(t->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE);
-  curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, NULL);
-  after_transfer(t);
-  buffer_free(&t->form, 1);
-  t->redact_bodies = 0;
-}
-
-/* Pushes the fifth result of a successful token request: the token as a
- * bearer credential (copied from the response buffer, which is then
- * wiped), its lifetime and type; nil when the answer is not a plain token
- * response.  The token reaches Lua as a string only when keep is set. */
-static void push_token(lua_State *L, transport_t *t, int keep) {
-  token_fields_t f;
-  if (token_json_scan(t->body.data, t->body.len, &f) != 0 || !f.token || !f.has_expires_in ||
-      !(f.expires_in > 0 && f.expires_in < 1e9)) {
-    buffer_clear(&t->body);
-    lua_pushnil(L);
-    return;
-  }
-  lua_createtable(L, 0, 4);
-  if (credential_push(L, CREDENTIAL_BEARER, "", 0, f.token, f.token_len) != 0) {
-    lua_pop(L, 1);
-    buffer_clear(&t->body);
-    lua_pushnil(L);
-    return;
-  }
-  lua_setfield(L, -2, "bearer");
-  lua_pushnumber(L, f.expires_in);
-  lua_setfield(L, -2, "expires_in");
-  if (f.type) {
-    lua_pushlstring(L, f.type, f.type_len);
-    lua_setfield(L, -2, "token_type");
-  }
-  if (keep) {
-    lua_pushlstring(L, f.token, f.token_len);
-    lua_setfield(L, -2, "access_token");
-  }
-  buffer_clear(&t->body); /* a secret buffer: wiped */
-}
-
-/* transport:oauth(url, service_account, "token" [, nil, keep])
- * transport:oauth(url, service_account, "revoke", bearer)
- * POSTs the OAuth form with HTTP Basic client_id:client_secret (libcurl
- * encodes it).  The form is built here so that the token being revoked
- * never has to exist as a Lua string. */
-static int l_oauth(lua_State *L) {
-  static const char *const actions[] = { "token", "revoke", NULL };
-  transport_t *t = check_open(L);
-  const char *url;
-  credential_t *sa, *token;
-  int action, keep, n;
-  long status = 0;
-  CURLcode rc;
-
-  check_url(L, 2);
-  url = lua_tostring(L, 2);
-  sa = credential_check(L, 3);
-  action = luaL_checkoption(L, 4, NULL, actions);
-  token = action == 1 ? credential_check(L, 5) : NULL;
-  keep = action == 0 && lua_toboolean(L, 6);
-  luaL_argcheck(L, sa->kind == CREDENTIAL_SERVICE_ACCOUNT, 3, "service account credential expected");
-  luaL_argcheck(L, !token || token->kind == CREDENTIAL_BEARER, 5, "bearer credential expected");
-  lua_settop(L, 6);
-
-  free_headers(t);
-  if (append_header(t, "Expect:") != 0 || append_header(t, "Accept: application/json") != 0 ||
-      append_header(t, "Content-Type: application/x-www-form-urlencoded") != 0) {
-    free_headers(t);
-    return luaL_error(L, "atlas-admin: out of memory");
-  }
-  buffer_free(&t->form, 1);
-  if (action == 0)
-    n = form_add(t, "grant_type", "client_credentials", 18);
-  else
-    n = form_add(t, "token", credential_secret(token), token->secret_len) |
-        form_add(t, "token_type_hint", "access_token", 12);
-  if (n) {
-    oauth_cleanup(t);
-    return luaL_error(L, "atlas-admin: out of memory");
-  }
-
-  t->redact_bodies = 1; /* the form and the token answer never enter a trace */
-  rc = curl_easy_setopt(t->curl, CURLOPT_URL, url);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_USERNAME, credential_id(sa));
-  if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_PASSWORD, credential_secret(sa));
-  if (rc == CURLE_OK) rc = set_method(t->curl, "POST", t->form.data, t->form.len, 0);
-  begin_transfer(t);
-  if (rc == CURLE_OK) rc = curl_easy_perform(t->curl);
-  oauth_cleanup(t); /* before any push: a raise below leaves nothing on the handle */
-  if (rc == CURLE_OK) curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
-  /* A 200 token answer's body is the token: it is returned as a
-   * credential, never as a string. */
-  n = push_result(L, t, rc, !(action == 0 && status == 200));
-  if (rc == CURLE_OK && action == 0 && status == 200) {
-    push_token(L, t, keep);
-    n++;
-  }
-  buffer_clear(&t->body);
-  return n;
+  if (!t->batch.done) return luaL_error(L, "atlas-admin: no completed batch transfer on this transport");
+  t->batch.done = 0;
+  return transport_push_result(L, t, t->batch.done_rc);
 }
 
 /* close and __gc: one idempotent function. */
 static int l_close(lua_State *L) {
   transport_t *t = (transport_t *)luaL_checkudata(L, 1, TRANSPORT_MT);
-  int i;
-  if (t->multi) multi_detach(t); /* a batch still holds the handle */
-  t->done = 0;
+  /* A batch still holds the handle: its owner takes it out of the multi
+   * (and clears batch.owner) before the handle goes away. */
+  if (t->batch.owner && t->batch.detach) t->batch.detach(t);
+  t->batch.done = 0;
   if (t->curl) {
     curl_easy_cleanup(t->curl);
     t->curl = NULL;
     atomic_fetch_sub(&open_transports, 1);
   }
-  free_headers(t);
+  transport_free_headers(t);
   buffer_free(&t->head, 1);
   buffer_free(&t->body, 1);
   buffer_free(&t->form, 1);
-  for (i = 0; i < MAX_EXCHANGES; i++) {
-    buffer_free(&t->exchanges[i].req_head, 0);
-    buffer_free(&t->exchanges[i].req_body, 0);
-    buffer_free(&t->exchanges[i].resp_head, 0);
-    buffer_free(&t->exchanges[i].resp_body, 0);
-  }
+  trace_free(&t->tr);
   return 0;
 }
 
@@ -836,7 +576,7 @@ static int l_open_transports(lua_State *L) {
 
 void transport_register(lua_State *L, int module_index) {
   static const luaL_Reg methods[] = {
-    { "send", l_send }, { "oauth", l_oauth }, { "finish", l_finish }, { "close", l_close }, { "is_closed", l_is_closed }, { NULL, NULL },
+    { "send", l_send }, { "finish", l_finish }, { "close", l_close }, { "is_closed", l_is_closed }, { NULL, NULL },
   };
   static const luaL_Reg meta[] = { { "__gc", l_close }, { "__tostring", l_tostring }, { NULL, NULL } };
   module_index = aa_absindex(L, module_index);

@@ -1,8 +1,14 @@
-/* What transport.c shares with multi.c (the batch engine): the transport
- * object and the two halves of a request, setup and collection, so a
- * transfer can run either under curl_easy_perform (transport:send) or
- * inside a multi handle (multi:add / multi:perform / transport:finish)
- * with exactly the same options, headers, limits and redaction. */
+/* What transport.c shares with the files built around it: the transport
+ * object and the halves of a request (setup, collection), so a transfer
+ * can run under curl_easy_perform (transport:send, oauth.c's
+ * transport:oauth) or inside a multi handle (multi.c: multi:add /
+ * multi:perform / transport:finish) with exactly the same options,
+ * headers, limits and redaction (trace_collect.c).
+ *
+ * Dependencies run one way: multi.c and oauth.c use transport.c;
+ * transport.c uses trace_collect.c and calls neither multi.c nor oauth.c
+ * (oauth.c adds its method to the class itself; a multi that takes a
+ * transport's handle leaves it a detach callback, below). */
 #ifndef ATLAS_ADMIN_TRANSPORT_INTERNAL_H
 #define ATLAS_ADMIN_TRANSPORT_INTERNAL_H
 
@@ -10,47 +16,64 @@
 #include <lua.h>
 
 #include "buffer.h"
+#include "credential.h"
+#include "trace_collect.h"
 
 #define TRANSPORT_MT "atlas_admin.transport"
 #define DEFAULT_MAX_RESPONSE ((size_t)8 * 1024 * 1024)
 #define MAX_RESPONSE_LIMIT ((size_t)1024 * 1024 * 1024) /* 1 GiB: more is a mistake */
 #define DEFAULT_MAX_HEADER ((size_t)64 * 1024)
 #define MAX_HEADER_LIMIT ((size_t)16 * 1024 * 1024)
-#define MAX_EXCHANGES 8 /* a call is at most a challenge, a resend and a token request */
-#define REDACTED "<redacted>"
 
+struct transport_s;
+
+/* A batch's hold on a transport.  Written by the owner (multi.c) only: it
+ * sets owner and detach when it takes the handle and clears them when it
+ * gives the handle back; it sets done/done_rc when the transfer completed.
+ * The transport reads owner (busy or not), calls detach when it is closed
+ * while still held, and clears done once the result is collected. */
 typedef struct {
-  buffer_t req_head, req_body, resp_head, resp_body;
-  long status;
-  double start, end;
-} exchange_t;
-
-struct multi_s;
+  void *owner;                         /* the multi holding the handle; NULL when idle */
+  void (*detach)(struct transport_s *); /* gives the handle back (owner's code); set with owner */
+  struct transport_s *prev, *next;     /* the owner's list of the transports it holds */
+  lua_Integer transfer_id;             /* the caller's id for the transfer */
+  int done;                            /* completed: its result waits for transport:finish() */
+  CURLcode done_rc;
+} transport_batch_t;
 
 typedef struct transport_s {
   CURL *curl;                 /* NULL once closed */
   struct curl_slist *headers; /* the current request's headers (may hold a token) */
   buffer_t head;              /* header block of the latest response */
   buffer_t body;              /* body of the latest response (may hold a token) */
-  buffer_t form;              /* an OAuth form body (may hold a token) */
+  buffer_t form;              /* an OAuth form body (oauth.c; may hold a token) */
   size_t max_response, max_header;
   int too_large, header_too_large;
-  int trace, redact_bodies;   /* trace: collect exchanges; redact: an OAuth transfer */
-  int nexchanges;             /* exchanges begun in this transfer (may exceed MAX_EXCHANGES) */
-  exchange_t exchanges[MAX_EXCHANGES];
+  int trace;                  /* collect exchanges (trace_collect.c) into tr */
+  trace_t tr;
   char errbuf[CURL_ERROR_SIZE];
-  /* Batch state (multi.c): the multi whose transfer this handle is in
-   * (NULL when idle), its neighbours in that multi's list, the caller's id
-   * for the transfer, and once it completed, its result until finish(). */
-  struct multi_s *multi;
-  struct transport_s *mprev, *mnext;
-  lua_Integer transfer_id;
-  int done;
-  CURLcode done_rc;
+  transport_batch_t batch;
 } transport_t;
 
 /* The open, idle transport at idx (raises on a closed or busy one). */
 transport_t *transport_check_idle(lua_State *L, int idx);
+
+/* Raises unless the string at idx is an absolute http(s) URL without
+ * space, control byte or NUL. */
+void transport_check_url(lua_State *L, int idx);
+
+/* The request header list: wiped and freed (it may carry a bearer token);
+ * one C string appended (0, or -1 when out of memory, the old list kept).
+ * Pure C. */
+void transport_free_headers(transport_t *t);
+int transport_append_header(transport_t *t, const char *line);
+
+/* Sets the method and the body (NULL: none) on the handle; the body is
+ * copied by libcurl when copy is set, else it must outlive the transfer. */
+CURLcode transport_set_method(CURL *c, const char *method, const char *body, size_t body_len, int copy);
+
+/* Resets the per-transfer state before a transfer starts.  Pure C. */
+void transport_begin_transfer(transport_t *t);
 
 /* Reads method, url, headers, body, bearer, once from the stack at
  * base..base+5, checks them and sets the request up on t's handle (the
@@ -63,11 +86,14 @@ CURLcode transport_setup_request(lua_State *L, transport_t *t, int base, int cop
  * list.  Pure C, never raises. */
 void transport_after_transfer(transport_t *t);
 
-/* Pushes status, headers, body, info | nil, code, message, info for the
- * transfer that ended with rc, then wipes the response body.  Returns 4. */
-int transport_push_result(lua_State *L, transport_t *t, CURLcode rc);
+/* Pushes status, headers, body (an empty string unless with_body), info |
+ * nil, code, message, info for the transfer that ended with rc.  After a
+ * failure the response body is wiped; after a success it is left for the
+ * caller (oauth.c reads a token from it), who wipes it.  Returns 4. */
+int transport_push_response(lua_State *L, transport_t *t, CURLcode rc, int with_body);
 
-/* multi.c: takes t out of its multi (transport close, multi close). */
-void multi_detach(transport_t *t);
+/* transport_push_response with the body, then wipes the response body.
+ * Returns 4. */
+int transport_push_result(lua_State *L, transport_t *t, CURLcode rc);
 
 #endif

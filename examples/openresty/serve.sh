@@ -5,6 +5,10 @@
 # come from the environment, as for client_from_env.
 #   examples/openresty/serve.sh PORT        (ATLAS_NGINX_WORKERS=N for N workers)
 # SIGTERM or SIGQUIT stops nginx cleanly and removes the prefix.
+# nginx starts without LUA_PATH and LUA_CPATH: its LuaJIT would put them in
+# place of the ';;' in nginx.conf, and a shell set up for Lua 5.4 (eval
+# "$(luarocks --lua-version=5.4 path)") would make it load Lua 5.4's
+# cjson.so ("undefined symbol: lua_newuserdatauv", every request a 500).
 set -euo pipefail
 port=${1:?usage: serve.sh PORT}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,8 +19,8 @@ user=""
 [ "$(id -u)" -eq 0 ] && user="user root;"
 sed -e "s|@ROOT@|$root|g" -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" -e "s|@USER@|$user|g" \
     -e "s|@WORKERS@|${ATLAS_NGINX_WORKERS:-1}|g" "$root/examples/openresty/nginx.conf" > "$prefix/nginx.conf"
-nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" &
-pid=$!
+env -u LUA_PATH -u LUA_CPATH nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" &
+pid=$! # env execs nginx: this is nginx's pid
 stop() {
   kill -"$1" "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true

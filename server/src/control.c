@@ -1,13 +1,15 @@
 /* /__mock: what tests, the demo and benchmarks use to observe and steer the
  * server.  Never authenticated, never counted in the request statistics.
- *   GET  /__mock/stats           counters, per-route request counts, and peak_in_flight (the
- *                                most API requests the server was working on at once)
+ *   GET  /__mock/stats           counters, per-route request counts, peak_in_flight (the
+ *                                most API requests the server was working on at once) and
+ *                                connections (how many carried API requests)
  *   POST /__mock/reset           counters to zero, fixtures reloaded, nonces and tokens forgotten
  *   POST /__mock/expire-nonces   every nonce is stale from now on
  *   POST /__mock/expire-tokens   every token has expired
  *   POST /__mock/revoke-tokens   every token is revoked
  *   POST /__mock/fault           arm a canned response for the next N API requests
- *   POST /__mock/latency         {"ms": N}: added latency on every /api/atlas route (reset restores --latency-ms)
+ *   POST /__mock/latency         {"ms": N [, "jitter_ms": J]}: added latency on every /api/atlas route, plus
+ *                                0..J ms at random per request (reset restores --latency-ms, no jitter)
  *   POST /__mock/sunset          {"gone": true|false}: invitation routes answer 410 VERSION_GONE
  *   GET  /__mock/log             the API requests since reset: method, url, status, body
  *   GET  /__mock/state?groupId=  a project's invitations, Cloud users and teams; ?orgId= an org's users and teams */
@@ -73,6 +75,7 @@ void control_reset_all(void) {
   memset(&fault, 0, sizeof fault);
   sunset_gone = 0;
   config.latency_ms = config.start_latency_ms;
+  config.latency_jitter_ms = 0;
   json_decref(request_log);
   request_log = json_array();
   if (config.fixtures && store_load(config.fixtures, err, sizeof err) != 0)
@@ -241,12 +244,13 @@ enum MHD_Result control_handle(struct MHD_Connection *c, const char *url, const 
   const char *what = url + strlen("/__mock/");
   if (strcmp(method, "GET") == 0 && strcmp(what, "stats") == 0) {
     return reply_json(c, 200,
-                      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "requests", (json_int_t)stats.requests,
+                      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "requests", (json_int_t)stats.requests,
                                 "challenges", (json_int_t)stats.challenges, "stale_challenges",
                                 (json_int_t)stats.stale_challenges, "token_requests",
                                 (json_int_t)stats.token_requests, "tokens_issued", (json_int_t)stats.tokens_issued,
                                 "revocations", (json_int_t)stats.revocations, "peak_in_flight",
-                                (json_int_t)stats.peak_in_flight, "routes", stats.routes),
+                                (json_int_t)stats.peak_in_flight, "connections", (json_int_t)stats.connections,
+                                "routes", stats.routes),
                       NULL, 0, 0);
   }
   if (strcmp(method, "GET") == 0 && strcmp(what, "log") == 0)
@@ -271,6 +275,7 @@ enum MHD_Result control_handle(struct MHD_Connection *c, const char *url, const 
     json_error_t e;
     json_t *spec = json_loadb(req->body ? req->body : "", req->len, 0, &e);
     config.latency_ms = (long)json_integer_value(json_object_get(spec, "ms"));
+    config.latency_jitter_ms = (long)json_integer_value(json_object_get(spec, "jitter_ms"));
     json_decref(spec);
     return ok(c);
   }

@@ -18,7 +18,7 @@
 
 #define MAX_BODY (1024 * 1024)
 
-config_t config = { "server/fixtures/default.json", 300, 3600, 10, 100, 0, "", 0, 0 };
+config_t config = { "server/fixtures/default.json", 300, 3600, 10, 100, 0, "", 0, 0, 0 };
 
 /* Connections are served concurrently (one thread each); all state (the
  * store, nonces, tokens, stats, faults) is used under this lock.  Added
@@ -53,6 +53,28 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     free(req->body);
     free(req);
     *con_cls = NULL;
+  }
+}
+
+/* Each connection's flag: has it carried an /api request yet (stats.connections). */
+static void connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe) {
+  (void)cls; (void)c;
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    *socket_context = calloc(1, sizeof(int)); /* NULL when out of memory: then not counted */
+  } else {
+    free(*socket_context);
+    *socket_context = NULL;
+  }
+}
+
+/* Counts c in stats.connections at its first /api request (state_lock held). */
+static void count_connection(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  int *seen = ci ? (int *)ci->socket_context : NULL;
+  if (seen && !*seen) {
+    *seen = 1;
+    stats.connections++;
   }
 }
 
@@ -101,6 +123,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     long latency;
     pthread_mutex_lock(&state_lock);
     latency = config.latency_ms;
+    /* A jitter lets concurrent requests reach the digest check in any order,
+     * as behind a real load balancer (random() is used under the lock). */
+    if (config.latency_jitter_ms > 0) latency += random() % (config.latency_jitter_ms + 1);
     /* Counted from before the latency sleep, so a client's concurrency is
      * visible: a batch of 16 slots shows 16 here, a loop of calls shows 1. */
     if (++api_in_flight > stats.peak_in_flight) stats.peak_in_flight = api_in_flight;
@@ -108,6 +133,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (latency > 0) usleep((useconds_t)(latency * 1000));
   }
   pthread_mutex_lock(&state_lock);
+  if (strncmp(url, "/api/", 5) == 0) count_connection(c);
   ret = handle_api(c, url, method, req);
   if (is_api) api_in_flight--;
   pthread_mutex_unlock(&state_lock);
@@ -183,6 +209,7 @@ int main(int argc, char **argv) {
                            (config.quiet ? 0 : MHD_USE_ERROR_LOG), 0, NULL, NULL,
                        on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                        MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+                       MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
                        /* Idle keep-alive connections close after 5 s: stopping
                         * waits for every connection thread, and a client's
                         * pool (nginx keeps them a minute) must not hold it. */

@@ -37,6 +37,7 @@ typedef struct {
   int token_rate, token_cap, quiet;
   char base_url[64];
   long latency_ms, start_latency_ms; /* added to every /api/atlas route */
+  long latency_jitter_ms;            /* plus 0..this at random per request (/__mock/latency only) */
 } config_t;
 
 extern config_t config;
@@ -97,6 +98,7 @@ typedef struct {
   long requests, challenges, stale_challenges, token_requests, tokens_issued, revocations;
   long ratelimit_remaining;
   long peak_in_flight; /* most /api/atlas requests in progress at once since reset */
+  long connections;    /* connections that carried an /api request, counted at their first one */
   json_t *routes;
 } stats_t;
 extern stats_t stats;

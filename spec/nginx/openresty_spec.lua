@@ -131,6 +131,36 @@ describe("OpenResty example app", function()
     clean(app:stop())
   end)
 
+  it("gives each concurrent call a digest state of its own: 16 concurrent updates cost 16 requests, no replay challenge",
+    function()
+    -- Concurrent requests reach the server's digest check in any order (a random 0..200 ms on top of
+    -- 300 ms), and the server wants nc strictly increasing per nonce: calls sharing one nonce draw
+    -- replay challenges (about 12 of 16), calls that each hold their own nonce draw none.
+    srv:latency(300, 200)
+    local app = nginx.start { env = digest_env(), workers = 1 }
+    finally(function() app:stop() end)
+    assert.equal(200, (app:request("PATCH", PATH, '{"roles":["GROUP_OWNER"]}'))) -- warm-up: the first handshake
+    local function round()
+      local before = srv:stats()
+      local ok = parallel_patches(app, 16, 16)
+      local after = srv:stats()
+      return ok, after.requests - before.requests, after.challenges - before.challenges,
+        after.connections - before.connections
+    end
+    -- the first 16 at once: the warm-up's connection and 15 new ones, each new one handshakes once
+    local ok, requests, challenges, connections = round()
+    assert.equal(16, ok)
+    assert.is_true(challenges <= connections, challenges .. " challenges for " .. connections .. " new connections")
+    assert.equal(16 + challenges, requests) -- one authenticated request per call
+    -- again: every call finds a nonce of its own, so one request each and not one challenge
+    ok, requests, challenges = round()
+    assert.equal(16, ok)
+    assert.equal(0, challenges)
+    assert.equal(16, requests)
+    assert.equal(16, srv:stats().peak_in_flight)
+    clean(app:stop())
+  end)
+
   it("runs a batch on light threads over cosockets: in order, concurrently, without blocking the worker", function()
     -- 16 invitations to update, each to its own roles
     local ids, rows = {}, {}

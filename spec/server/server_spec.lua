@@ -133,6 +133,35 @@ describe("local Atlas server", function()
     assert.equal(1, srv:stats().stale_challenges)
   end)
 
+  it("counts the connections that carry API requests, each once, and no control request", function()
+    local before = srv:stats().connections
+    -- curl --digest: the challenge and the answer on one keep-alive connection
+    assert.equal(200, (curl(digest_args(C.public_key, C.private_key) .. "-H " .. q("Accept: " .. V2) .. " " .. url(INV))))
+    assert.equal(before + 1, srv:stats().connections)
+    assert.equal(200, (curl(digest_args(C.public_key, C.private_key) .. "-H " .. q("Accept: " .. V2) .. " " .. url(INV))))
+    assert.equal(before + 2, srv:stats().connections)
+  end)
+
+  it("adds a random 0..jitter_ms to the latency of each API request until a reset", function()
+    srv:latency(0, 300)
+    local times = {}
+    for i = 1, 5 do
+      local p = assert(io.popen("env -u LD_PRELOAD curl -s -o /dev/null -w '%{time_total}' --max-time 5 "
+        .. "-H " .. q("Accept: " .. V2) .. " " .. url(INV)))
+      times[i] = tonumber(p:read("*a"))
+      p:close()
+    end
+    table.sort(times)
+    assert.is_true(times[5] < 0.3 + 0.25, table.concat(times, " "))
+    assert.is_true(times[5] - times[1] > 0.02, table.concat(times, " ")) -- not one fixed delay
+    srv:reset()
+    local p = assert(io.popen("env -u LD_PRELOAD curl -s -o /dev/null -w '%{time_total}' --max-time 5 "
+      .. "-H " .. q("Accept: " .. V2) .. " " .. url(INV)))
+    local t = tonumber(p:read("*a"))
+    p:close()
+    assert.is_true(t < 0.1, tostring(t))
+  end)
+
   describe("with valid credentials", function()
     local AUTH = digest_args(C.public_key, C.private_key)
     local function patch(path, body, accept, content_type)

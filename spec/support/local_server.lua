@@ -5,7 +5,7 @@
 --   local srv = local_server.start{ nonce_ttl = 300, token_ttl = 3600, token_rate = 10, token_cap = 100,
 --                                   latency_ms = 20 }
 --   srv.url  srv:stats()  srv:reset()  srv:expire_nonces()  srv:expire_tokens()
---   srv:revoke_tokens()  srv:fault{ status = 500, body = "...", ... }  srv:latency(ms)  srv:log()
+--   srv:revoke_tokens()  srv:fault{ status = 500, body = "...", ... }  srv:latency(ms [, jitter_ms])  srv:log()
 --   srv:state(groupId)  srv:org_state(orgId)  srv:sunset(true|false)  srv:stop()
 --
 -- The server runs with --watch-stdin on a pipe we hold: closing it (stop,
@@ -145,8 +145,10 @@ function Server:reset() return self:control("POST", "/__mock/reset") end
 function Server:expire_nonces() return self:control("POST", "/__mock/expire-nonces") end
 function Server:expire_tokens() return self:control("POST", "/__mock/expire-tokens") end
 function Server:revoke_tokens() return self:control("POST", "/__mock/revoke-tokens") end
--- Added latency (ms) on every API route from now on.
-function Server:latency(ms) return self:control("POST", "/__mock/latency", cjson.encode { ms = ms }) end
+-- Added latency (ms) on every API route from now on, plus 0..jitter_ms at random per request.
+function Server:latency(ms, jitter_ms)
+  return self:control("POST", "/__mock/latency", cjson.encode { ms = ms, jitter_ms = jitter_ms })
+end
 function Server:fault(spec) return self:control("POST", "/__mock/fault", cjson.encode(spec)) end
 -- The API requests since reset: { { method, url, status, body }, ... }.
 function Server:log() return self:control("GET", "/__mock/log") end

@@ -9,6 +9,17 @@
 -- on (trust comes from lua_ssl_trusted_certificate), no redirects.  The
 -- Digest answer is computed by the C core (core.digest_session): libcurl
 -- is not here to do it.
+--
+-- Digest state per request in flight: the light threads of one worker
+-- share this transport, and a nonce shared by concurrent requests reaches
+-- the server with its nc out of order (they travel on different
+-- connections), which a server enforcing strictly increasing nc (RFC 7616
+-- replay protection) answers with a new challenge: a second round trip.
+-- So each request takes a digest session of its own from the idle ones
+-- (the most recently used first) and gives it back when its exchange is
+-- over; a new session costs one challenge, once.  N concurrent calls then
+-- cost N requests once the worker has had N in flight, as the batch's
+-- slots do (batch.lua, cosocket_slots_for).
 local core = require "atlas_admin.core"
 local cjson_safe = require "cjson.safe"
 
@@ -23,14 +34,18 @@ local CODE = { resolve = 6, connect = 7, timeout = 28, send = 55, recv = 56, not
 
 local json = cjson_safe.new()
 
+-- Idle digest sessions kept per transport: as many connections as a
+-- keepalive pool keeps (setkeepalive below).  A session past that is
+-- dropped; it only costs a challenge when that many are needed again.
+local MAX_IDLE_DIGEST = 32
+
 --- opts: timeout, connect_timeout (seconds), max_response_bytes,
 -- max_header_bytes, user_agent, trace (boolean).  credential: the client's.
 function M.new(opts, credential)
   local kind = core.credential_kind(credential)
   return setmetatable({
     opts = opts, credential = credential, kind = kind,
-    digest = kind == "digest" and core.digest_session() or nil,
-    digest_ok = false,
+    digest_idle = kind == "digest" and {} or nil, -- sessions holding a nonce, not in use
     closed = false,
   }, Transport)
 end
@@ -238,29 +253,45 @@ local function merge(first, second)
   return second
 end
 
+-- A digest session for one request: an idle one, else a new one (no
+-- nonce yet: its first request draws the challenge).
+function Transport:_take_digest()
+  return table.remove(self.digest_idle) or core.digest_session()
+end
+
+-- Gives a request's session back once its exchanges are over; one without
+-- a nonce is not worth keeping.
+function Transport:_give_digest(session)
+  local idle = self.digest_idle
+  if session:has_nonce() and #idle < MAX_IDLE_DIGEST then idle[#idle + 1] = session end
+end
+
 --- transport:send(method, url, headers, body, bearer) (see client.lua).
 function Transport:send(method, url, headers, body, bearer)
   if self.closed then error("atlas-admin: the client is closed", 2) end
-  local authorization
+  local authorization, digest
   if bearer then
     authorization = core.authorization_value(bearer)
-  elseif self.digest then
+  elseif self.digest_idle then
+    digest = self:_take_digest() -- this request's own until it is given back below
     local target = select(4, parse_url(url)) or "/"
-    authorization = self.digest:authorization(self.credential, method, target)
+    authorization = digest:authorization(self.credential, method, target)
   end
   local status, headers_out, resp_body, info = self:_exchange(method, url, headers, body, authorization)
-  if status == 401 and self.digest and headers_out["www-authenticate"] then
-    local ok, stale = self.digest:challenge(headers_out["www-authenticate"])
+  if status == 401 and digest and headers_out["www-authenticate"] then
+    local ok, stale = digest:challenge(headers_out["www-authenticate"])
     -- Answer the first challenge, and a stale nonce, once each; a 401 on
-    -- a nonce that worked is the client's to decide (it resends once).
+    -- a nonce that worked is the client's to decide (it resends once, and
+    -- normally takes this session again: the last one given back).
     if ok and (authorization == nil or stale) then
       local target = select(4, parse_url(url)) or "/"
       local info1 = info
       status, headers_out, resp_body, info = self:_exchange(method, url, headers, body,
-        self.digest:authorization(self.credential, method, target))
+        digest:authorization(self.credential, method, target))
       info = merge(info1, info) -- the 4th value on success and on failure alike
     end
   end
+  if digest then self:_give_digest(digest) end
   return status, headers_out, resp_body, info
 end
 
@@ -295,6 +326,7 @@ end
 
 function Transport:close()
   self.closed = true
+  if self.digest_idle then self.digest_idle = {} end
 end
 
 function Transport:is_closed()
