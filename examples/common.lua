@@ -14,6 +14,11 @@ end
 M.group_id = env("ATLAS_GROUP_ID", "32b6e34b3d91647abb20e7b8")
 M.username = env("ATLAS_INVITE_USERNAME", "hello@example.com")
 M.invitation_id = env("ATLAS_INVITATION_ID", "602eb7429955214668d5b025")
+-- the organization examples: the org, two projects, a team
+M.org_id = env("ATLAS_ORG_ID", "4888442a3354817a7320eb61")
+M.prod_id = env("ATLAS_PROD_ID", "64f1a2b3c4d5e6f708192a3b")
+M.staging_id = env("ATLAS_STAGING_ID", "64f1a2b3c4d5e6f708192a3c")
+M.team = env("ATLAS_TEAM", "dba")
 
 --- A client from the environment; deprecation warnings are printed on a
 -- line of their own, just above the step whose call drew them.

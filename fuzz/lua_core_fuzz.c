@@ -1,8 +1,9 @@
 /* libFuzzer: the C core's validation and the Lua layer's parsers, fed
  * arbitrary bytes through the real Lua API (one Lua 5.4 state, the core
  * opened in-process):
- *   core.check_id / check_username / check_roles / check_body with strings
- *   and tables built from the input, core.url_escape, core.credential,
+ *   core.check_id / check_username / check_roles / check_team_name /
+ *   check_body (nested org user bodies, team role lists) with strings and
+ *   tables built from the input, core.url_escape, core.credential,
  *   the Retry-After parser (retry.lua), and a request prepared from
  *   hostile ids, usernames, roles and filters.
  * Every call must return normally (nil, field, message is fine); a Lua
@@ -33,6 +34,13 @@ static const char *SCRIPT =
     "  core.check_body('GroupInvitationRequest', { roles = parts, username = parts[1] })\n"
     "  core.check_body('AddOrRemoveGroupRole', { groupRole = s })\n"
     "  core.check_body('GroupUserRequest', { [s] = parts })\n"
+    "  core.check_team_name(s); core.check_roles(parts, 'orgRoles', nil, 'org')\n"
+    "  core.check_body('OrgUserRequest', { username = parts[1], teamIds = parts, roles = { orgRoles = parts,\n"
+    "    groupRoleAssignments = { { groupId = parts[2], groupRoles = parts }, { [s] = s } } } })\n"
+    "  core.check_body('OrgUserUpdateRequest', { roles = { orgRoles = { s } }, teamIds = { s, s } })\n"
+    "  core.check_body('TeamRoleList', { { teamId = parts[1], roleNames = parts }, { teamId = s, roleNames = { s } } })\n"
+    "  core.check_body('Team', { name = s, usernames = parts })\n"
+    "  client:get_team_by_name(parts[1] or s, s, { dry_run = true })\n"
     "  if #s < 65536 then assert(#core.url_escape(s) >= #s) end\n"
     "  core.credential('digest', parts[1], parts[2]); core.credential('bearer', nil, s)\n"
     "  local w = retry.parse_retry_after(s, 1445412480)\n"

@@ -22,3 +22,11 @@ bin/atlas-admin access list --project 32b6e34b3d91647abb20e7b8 -o table
 echo
 echo "### examples/batch_update.lua"
 lua5.4 examples/batch_update.lua
+for example in onboard offboard; do
+  echo
+  echo "### examples/$example.lua"
+  lua5.4 "examples/$example.lua"
+done
+echo
+echo "### bin/atlas-admin who"
+bin/atlas-admin who --org 4888442a3354817a7320eb61 --project 32b6e34b3d91647abb20e7b8 -o table --quiet

@@ -106,3 +106,21 @@ describe("transport", function()
     assert.has_error(function() t:send("GET", "http://127.0.0.1:9/", {}) end, "atlas-admin: the client is closed")
   end)
 end)
+
+describe("atlas.help", function()
+  it("has an entry for every public client method", function()
+    local help = require "atlas_admin.help"
+    local Client = require("atlas_admin.client").Client
+    local documented = {}
+    for _, e in ipairs(help.ENTRIES) do documented[e[1]] = true end
+    local missing = {}
+    for name, v in pairs(Client) do
+      if type(v) == "function" and not name:find("^_") and name ~= "is_closed" and name ~= "revoke_token"
+          and not documented[name] then
+        missing[#missing + 1] = name
+      end
+    end
+    table.sort(missing)
+    assert.same({}, missing)
+  end)
+end)

@@ -233,7 +233,8 @@ function M.main(argv, io_env)
   local client_opts = {
     base_url = a.base_url, api_version = api_version, env = io_env.env,
     -- the library's advice names its Lua calls; at a shell, name the commands
-    on_warning = quiet and false or function(message)
+    -- (--quiet: false, which the library reads as "silence")
+    on_warning = not quiet and function(message)
       out:note((message:gsub("; use [^;]* instead$",
         "; use `atlas-admin access set|remove` (the MongoDB Cloud Users calls) instead")))
     end,
