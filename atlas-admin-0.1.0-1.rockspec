@@ -20,6 +20,7 @@ dependencies = {
   "lua >= 5.1",
   "lua-cjson >= 2.1",
   "argparse >= 0.7", -- the atlas-admin command only (Debian: lua-argparse)
+  "lyaml >= 6", -- access files in YAML only (Debian: lua-yaml)
 }
 external_dependencies = {
   -- Debian's curl headers live under the multiarch include dir: pass
@@ -33,7 +34,7 @@ build = {
   type = "builtin",
   modules = {
     ["atlas_admin.core"] = {
-      sources = { "src/buffer.c", "src/clock.c", "src/core.c", "src/credential.c", "src/digest_auth.c", "src/multi.c", "src/oauth.c", "src/schema.c", "src/token_json.c", "src/trace_collect.c", "src/transport.c", "src/url.c" },
+      sources = { "src/buffer.c", "src/clock.c", "src/core.c", "src/credential.c", "src/digest_auth.c", "src/hash.c", "src/multi.c", "src/oauth.c", "src/schema.c", "src/token_json.c", "src/trace_collect.c", "src/transport.c", "src/url.c" },
       libraries = { "curl", "crypto", "pthread" },
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
@@ -41,8 +42,15 @@ build = {
     },
     ["atlas_admin"] = "lua/atlas_admin/init.lua",
     ["atlas_admin.access"] = "lua/atlas_admin/access.lua",
+    ["atlas_admin.access_apply"] = "lua/atlas_admin/access_apply.lua",
+    ["atlas_admin.access_code"] = "lua/atlas_admin/access_code.lua",
+    ["atlas_admin.access_file"] = "lua/atlas_admin/access_file.lua",
+    ["atlas_admin.access_plan"] = "lua/atlas_admin/access_plan.lua",
+    ["atlas_admin.access_state"] = "lua/atlas_admin/access_state.lua",
+    ["atlas_admin.audit"] = "lua/atlas_admin/audit.lua",
     ["atlas_admin.batch"] = "lua/atlas_admin/batch.lua",
     ["atlas_admin.cli"] = "lua/atlas_admin/cli/init.lua",
+    ["atlas_admin.cli.access_code"] = "lua/atlas_admin/cli/access_code.lua",
     ["atlas_admin.cli.bulk"] = "lua/atlas_admin/cli/bulk.lua",
     ["atlas_admin.cli.org"] = "lua/atlas_admin/cli/org.lua",
     ["atlas_admin.cli.output"] = "lua/atlas_admin/cli/output.lua",

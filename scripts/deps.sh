@@ -7,6 +7,7 @@ set -euo pipefail
 # Why each group is here:
 #   Lua 5.4 + LuaJIT (luajit2: the one OpenResty's nginx module needs) and their headers
 #   lua-cjson (runtime JSON), libcurl (transport), lua-argparse (the atlas-admin command's options),
+#   lua-yaml (lyaml: access files in YAML),
 #   busted + luacheck (tests, lint), luarocks (rockspec build)
 #   libmicrohttpd + jansson + libssl (the local Atlas server: HTTP, JSON fixtures, MD5 for digest)
 #   nginx-light + the Lua module (the OpenResty path), valgrind (sanitizer runs)
@@ -15,7 +16,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential pkg-config
   lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev
-  lua-cjson lua-cjson-dev libcurl4-openssl-dev lua-argparse
+  lua-cjson lua-cjson-dev libcurl4-openssl-dev lua-argparse lua-yaml
   lua-busted lua-check luarocks
   libmicrohttpd-dev libjansson-dev libssl-dev
   nginx-light libnginx-mod-http-lua

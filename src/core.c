@@ -16,6 +16,7 @@
 #include "compat.h"
 #include "credential.h"
 #include "digest_auth.h"
+#include "hash.h"
 #include "multi.h"
 #include "oauth.h"
 #include "schema.h"
@@ -54,6 +55,7 @@ int luaopen_atlas_admin_core(lua_State *L) {
   url_register(L, -1);
   clock_register(L, -1);
   digest_auth_register(L, -1);
+  hash_register(L, -1);
   info = curl_version_info(CURLVERSION_NOW);
   lua_pushstring(L, info->version);
   lua_setfield(L, -2, "libcurl_version");

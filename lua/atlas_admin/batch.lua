@@ -289,7 +289,8 @@ function Batch:spawn(item)
   local client, name, call = self.client, item.name, item.call
   local args = pack(unpack(call, 2, last_index(call)))
   item.co = coroutine.create(function() return pack(client[name](client, unpack(args, 1, args.n))) end)
-  item.binding = setmetatable({ batch = self }, Binding)
+  -- call.audit: what the caller knew before this write (apply_access), for its audit record
+  item.binding = setmetatable({ batch = self, audit = call.audit }, Binding)
   client._bindings[item.co] = item.binding
 end
 

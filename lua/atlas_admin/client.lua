@@ -1,6 +1,7 @@
 -- The client: holds one transport (one libcurl handle), the settings and a
 -- private JSON instance, and runs each call as a pipeline of plain steps:
 --   prepare (validate + build, no I/O) -> execute (send) -> parse.
+local audit = require "atlas_admin.audit"
 local cjson_safe = require "cjson.safe"
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
@@ -76,6 +77,7 @@ function M.new(settings)
   if settings.auth_kind == "service_account" then
     client._tokens = token.new(settings, function() return client:_transport_for() end, json)
   end
+  client._audit = settings.audit_sink
   return client
 end
 
@@ -232,7 +234,21 @@ function Client:_call(name, args, body, call_opts, filter)
   local prepared, err = self:_prepare(name, args, body, call_opts, filter)
   if not prepared then return nil, err end
   if prepared.dry_run then return dry_run_request(prepared, self._settings.auth_kind) end
-  return self:_execute(prepared)
+  if not self._audit or prepared.method == "GET" then return self:_execute(prepared) end
+  -- A write: one audit record with what was asked and what came of it.
+  local value, res, failed = self:_execute(prepared)
+  local context = self:_audit_context()
+  self._audit.write(audit.record(prepared, operations.rows[name], args, body, value ~= nil, res, failed,
+    context and context.before, context and context.org))
+  return value, res, failed
+end
+
+-- What the writer knew before a write, for its audit record: set by an
+-- access plan's apply for each batch item (its binding), or around a call.
+function Client:_audit_context()
+  local binding = self:_binding()
+  if binding and binding.audit then return binding.audit end
+  return self._audit_now
 end
 
 --- Revokes the service account's current token (POST /api/oauth/revoke).
@@ -254,6 +270,7 @@ function Client:close(opts)
     ok, err = self._tokens:revoke()
   end
   self._closed = true
+  if self._audit then self._audit.close() end
   self._transport:close()
   for _, t in ipairs(self._batch_transports or {}) do t:close() end
   for _, t in ipairs(self._batch_cosockets or {}) do t:close() end
@@ -284,6 +301,7 @@ require("atlas_admin.teams").install(Client, check_self)
 require("atlas_admin.org_helpers").install(Client, check_self)
 require("atlas_admin.org_access").install(Client, check_self)
 require("atlas_admin.offboard").install(Client, check_self)
+require("atlas_admin.access_code").install(Client, check_self)
 require("atlas_admin.batch").install(Client, check_self)
 
 return M

@@ -3,6 +3,7 @@
 --
 --   err.kind     "validation" | "api" | "auth" | "transport" | "not_found"
 --                | "skipped" (a batch call not run: stop_on_error)
+--                | "stale_plan" | "guard" (an access plan refused, nothing written)
 --   err.message  what went wrong and, where we know, how to fix it
 --   err.field    (validation) the offending argument path: "roles[2]", "groupId"
 --   err.status   (api, auth) the HTTP status (the envelope's, with envelope=true)
@@ -50,6 +51,9 @@ function Error:__tostring()
     return "atlas: " .. field .. ": " .. problem .. where(self)
   elseif k == "skipped" then
     return "atlas: skipped: " .. self.message .. where(self)
+  elseif k == "stale_plan" or k == "guard" then
+    return "atlas: " .. (k == "guard" and ("guard " .. tostring(self.guard)) or "stale plan") .. ": " .. self.message
+      .. where(self)
   elseif k == "transport" then
     return "atlas: transport error " .. tostring(self.code) .. ": " .. self.message .. where(self)
   end
@@ -76,6 +80,15 @@ end
 -- invitation for a username): not an HTTP error, the reads succeeded.
 function M.not_found(field, message, operation)
   return new { kind = "not_found", field = field, message = message, operation = operation }
+end
+
+-- An access plan refused before anything was written: kind "stale_plan"
+-- (the organization changed since the plan) or "guard" (a safety rule
+-- tripped: guard names it).
+function M.refused(kind, message, operation, fields)
+  local e = { kind = kind, message = message, operation = operation }
+  for k, v in pairs(fields or {}) do e[k] = v end
+  return new(e)
 end
 
 -- A batch call that was never run (the batch stopped first).

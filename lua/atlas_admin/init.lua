@@ -75,6 +75,24 @@ atlas.is_error = errors.is_error
 --- The request a call would send ({ dry_run = true }) as a curl command line.
 atlas.to_curl = require("atlas_admin.curl").to_curl
 
+--- Reads an access file (YAML or JSON; its path or its text): spec | nil, err
+-- (every problem, with its path and line).  See docs/access-as-code.md.
+function atlas.load_access(text_or_path, opts)
+  local extra = type(opts) == "table" and opts.extra_roles or nil
+  local set
+  if extra then
+    set = {}
+    for _, r in ipairs(extra) do set[r] = true end
+  end
+  return require("atlas_admin.access_file").load(text_or_path, set)
+end
+
+--- Writes a spec as an access file: "yaml" (default) or "json", sorted so
+-- the same access always gives the same text.
+function atlas.dump_access(spec, format)
+  return require("atlas_admin.access_file").dump(spec, format)
+end
+
 --- Role constants and common role sets (also require "atlas_admin.roles").
 atlas.roles = require "atlas_admin.roles"
 

@@ -71,7 +71,9 @@ function M.encode(value, json)
   local out = {}
   local ok, err = encode_value(value, json or default_json, out, 0)
   if not ok then return nil, err end
-  return table.concat(out)
+  -- lua-cjson 2.1.0 writes / as \/ (valid, and noisy in paths and names);
+  -- cjson never writes a bare /, so each \/ is exactly one escaped slash.
+  return (table.concat(out):gsub("\\/", "/"))
 end
 
 return M

@@ -133,7 +133,7 @@ local CLIENT_KEYS = {
   ca_path = true, proxy = true, trace = true, legacy_invitations = true, user_agent = true,
   token_refresh_margin = true, token_store = true, clock = true,
   retries = true, retry_base = true, retry_max_wait = true, retry_deadline = true, on_retry = true,
-  sleep = true, random = true, allow_insecure_http = true, transport = true, shared_dict = true,
+  sleep = true, random = true, allow_insecure_http = true, transport = true, shared_dict = true, audit = true,
 }
 
 local function unknown_key(t, known, what)
@@ -294,6 +294,14 @@ function M.client(opts)
     return bad("base_url", "base_url " .. s.base_url .. " is plain http:// to a host that is not this machine: "
       .. "credentials would cross the network unencrypted; use https://, or set allow_insecure_http = true if "
       .. "you really mean it")
+  end
+  -- The audit trail (audit.lua): a function, or a JSON Lines file opened
+  -- now for appending, so a path that cannot be written fails here (last:
+  -- nothing after it can fail and leave the file open).
+  if opts.audit ~= nil then
+    local sink, problem = require("atlas_admin.audit").sink(opts.audit)
+    if not sink then return bad("audit", problem) end
+    s.audit_sink = sink
   end
   return s
 end

@@ -260,45 +260,58 @@ show.format("who_list", function(rows)
   return table.concat(out, "\n")
 end)
 
---- Reads the organization: returns the model, or nil, err.
-function M.read(client, org_id, opts)
-  local ok, err = check_args(org_id, opts)
-  if not ok then return nil, err end
-  local requests = 0
-  local function counted(list, res_or_err, n_pages)
-    if list then requests = requests + (n_pages or 1) end
-    return list, res_or_err
-  end
-  local users, teams, projects
-  users, err = counted(pages.list_all(client, "list_org_users", { org_id }))
-  if not users then return nil, err end
-  teams, err = counted(pages.list_all(client, "list_teams", { org_id }))
-  if not teams then return nil, err end
-  projects, err = counted(pages.list_all(client, "list_org_projects", { org_id }))
-  if not projects then return nil, err end
-  local selected
-  selected, err = select_projects(projects, opts and opts.projects, org_id)
-  if not selected then return nil, err end
-  local project_teams, invitations = {}, {}
-  for _, p in ipairs(selected) do
-    local list
-    list, err = counted(pages.list_all(client, "list_project_teams", { p.id }))
+--- The reads every project-independent part of the model needs: the org
+-- users' pages, the teams' pages, the projects' pages.  Returns
+-- { users, teams, projects, requests } or nil, err.
+function M.read_base(client, org_id)
+  local base, requests = {}, 0
+  for _, part in ipairs { { "users", "list_org_users" }, { "teams", "list_teams" }, { "projects", "list_org_projects" } } do
+    local list, err, n_pages = pages.list_all(client, part[2], { org_id })
     if not list then return nil, err end
-    project_teams[p.id] = list
+    base[part[1]] = list
+    requests = requests + n_pages
+  end
+  base.requests = requests
+  return base
+end
+
+--- Per project: its teams (one request) and, until the sunset, its legacy
+-- invitations (one).  Adds project_teams, invitations and their requests
+-- to base; returns base or nil, err.
+function M.read_projects(client, base, selected)
+  base.project_teams, base.invitations = base.project_teams or {}, base.invitations or {}
+  for _, p in ipairs(selected) do
+    local list, err, n_pages = pages.list_all(client, "list_project_teams", { p.id })
+    if not list then return nil, err end
+    base.project_teams[p.id] = list
+    base.requests = base.requests + n_pages
     if sunset.legacy_enabled(client) then
       list, err = client:list_invitations(p.id)
+      base.requests = base.requests + 1
       if list then
-        requests = requests + 1
-        invitations[p.id] = list
-      elseif sunset.is_gone(client) then
-        requests = requests + 1 -- the 410 that told us
-      else
+        base.invitations[p.id] = list
+      elseif not sunset.is_gone(client) then -- this very call met the sunset: none any more
         return nil, err
       end
     end
   end
-  local model = M.build(org_id, users, teams, selected, project_teams, invitations)
-  model.requests = requests
+  return base
+end
+
+--- Reads the organization: returns the model, or nil, err.
+function M.read(client, org_id, opts)
+  local ok, err = check_args(org_id, opts)
+  if not ok then return nil, err end
+  local base
+  base, err = M.read_base(client, org_id)
+  if not base then return nil, err end
+  local selected
+  selected, err = select_projects(base.projects, opts and opts.projects, org_id)
+  if not selected then return nil, err end
+  base, err = M.read_projects(client, base, selected)
+  if not base then return nil, err end
+  local model = M.build(org_id, base.users, base.teams, selected, base.project_teams, base.invitations)
+  model.requests = base.requests
   return model
 end
 

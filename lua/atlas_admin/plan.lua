@@ -84,7 +84,10 @@ function M.execute(client, step, ctx)
   local args = CALLS[step.operation]
   if not args then error("atlas-admin: a plan step names no known write: " .. tostring(step.operation), 2) end
   local s = resolved(step, ctx)
+  -- for the audit record: what the step knew before, and its organization
+  client._audit_now = { before = s.before, org = s.orgId }
   local result, err, response = client[s.operation](client, args(s))
+  client._audit_now = nil
   if result ~= nil then M.learn(s, result, ctx) end
   return result, err, response
 end

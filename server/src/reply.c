@@ -52,6 +52,14 @@ enum MHD_Result reply_raw(struct MHD_Connection *c, unsigned status, const char 
     }
     MHD_add_response_header(r, "Ratelimit-Limit", "1200");
     MHD_add_response_header(r, "Ratelimit-Remaining", remaining);
+    /* A request id, as a client's audit trail records it (a counter: unique
+     * for the server's life; replies are built under the state lock). */
+    {
+      static unsigned long request_seq;
+      char id[32];
+      snprintf(id, sizeof id, "%016lx", ++request_seq);
+      MHD_add_response_header(r, "X-Request-Id", id);
+    }
   }
   if (headers) {
     const char *k;

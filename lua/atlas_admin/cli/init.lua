@@ -9,7 +9,6 @@
 local atlas = require "atlas_admin"
 local bulk = require "atlas_admin.cli.bulk"
 local core = require "atlas_admin.core"
-local org = require "atlas_admin.cli.org"
 local output = require "atlas_admin.cli.output"
 local parser = require "atlas_admin.cli.parser"
 
@@ -193,6 +192,7 @@ function M.main(argv, io_env)
   io_env.stderr = io_env.stderr or io.stderr
   if io_env.stdout_tty == nil then io_env.stdout_tty = isatty(1) end
   if io_env.stderr_tty == nil then io_env.stderr_tty = isatty(2) end
+  if io_env.stdin_tty == nil then io_env.stdin_tty = isatty(0) end
   local args = {}
   for i = 1, #(argv or {}) do args[i] = argv[i] end
 
@@ -208,6 +208,7 @@ function M.main(argv, io_env)
     return output.EXIT.ok
   end
   local format = (kind == "args" and a.output) or (wants_json and "json")
+    or (kind == "args" and a.command and parser.default_output(a.command))
     or (io_env.stdout_tty and "table" or "json")
   -- Errors are JSON on stdout only when -o json was asked for; otherwise
   -- one line on stderr (a pipe reading results sees nothing on failure).
@@ -216,7 +217,7 @@ function M.main(argv, io_env)
 
   local row
   if a.command then
-    for _, r in ipairs(org.COMMANDS) do
+    for _, r in ipairs(parser.ROWS) do
       if table.concat(r.path, " ") == a.command then row = r end
     end
   else
@@ -231,7 +232,7 @@ function M.main(argv, io_env)
   -- "1.0" as the Atlas docs write it; the module's name for it is "v1.0"
   local api_version = a.api_version == "1.0" and "v1.0" or a.api_version
   local client_opts = {
-    base_url = a.base_url, api_version = api_version, env = io_env.env,
+    base_url = a.base_url, api_version = api_version, env = io_env.env, audit = a.audit,
     -- the library's advice names its Lua calls; at a shell, name the commands
     -- (--quiet: false, which the library reads as "silence")
     on_warning = not quiet and function(message)
@@ -258,7 +259,7 @@ function M.main(argv, io_env)
     call_opts = { dry_run = a.dry_run or nil, envelope = a.envelope or nil, pretty = a.pretty or nil }
   end
   local ok, code = pcall(function()
-    if row then return row.run(client, out, a, call_opts) end
+    if row then return row.run(client, out, a, call_opts, io_env) end
     if a.from_file then return bulk.run(client, out, a, io_env, core.monotonic) end
     return COMMANDS[a.resource][a.action](client, out, a, call_opts)
   end)

@@ -48,7 +48,7 @@ Output.__index = Output
 -- JSON on stdout (-o json given) rather than a line on stderr.
 function M.new(io_env, format, json_errors)
   return setmetatable({ stdout = io_env.stdout, stderr = io_env.stderr, format = format,
-    json_errors = json_errors }, Output)
+    json_errors = json_errors, stdout_tty = io_env.stdout_tty }, Output)
 end
 
 function Output:json(value, is_list)

@@ -8,6 +8,7 @@
 -- argparse's own --help prints and calls os.exit; ours records the help
 -- text instead (parse returns it), so main decides how to print and which
 -- exit code to use, and a spec can run main in-process.
+local access_code = require "atlas_admin.cli.access_code"
 local argparse = require "argparse"
 local org = require "atlas_admin.cli.org"
 
@@ -44,7 +45,8 @@ local DESCRIPTIONS = {
     ["remove-roles"] = "Remove --role(s) from an invitation, keeping its other roles.",
   },
   access = {
-    _ = "Who has access to a project: Cloud users and pending invitations together.",
+    _ = "Who has access to a project (Cloud users and pending invitations together), and access as code: "
+      .. "export, plan and apply a reviewed file.",
     list = "List everyone with access to the project.",
     set = "Make --username hold exactly the --role(s), whoever holds them today.",
     remove = "Remove --username from the project, wherever they are.",
@@ -84,6 +86,7 @@ local function common(cmd, record_help)
   cmd:flag("--dry-run", "Print the request as a curl command line instead of sending it.")
   cmd:flag("--trace", "Print every HTTP exchange on stderr (credentials redacted).")
   M.quiet_flag(cmd)
+  M.audit_option(cmd)
 end
 
 -- Warnings (an invitation call's deprecation notice) are for people at a
@@ -92,15 +95,42 @@ function M.quiet_flag(cmd)
   cmd:flag("-q --quiet", "Print no warnings (errors still print); ATLAS_ADMIN_QUIET=1 does the same.")
 end
 
--- The options every row-declared command takes (cli/org.lua).
-local function row_common(cmd, record_help)
+-- Every write of the run, one JSON line each (the client option audit).
+function M.audit_option(cmd)
+  cmd:option("--audit", "Append a JSON line per write to this file (the audit trail)."):argname("FILE")
+end
+
+-- The options every row-declared command takes (cli/org.lua,
+-- cli/access_code.lua); a row with output = false declares its own -o.
+local function row_common(cmd, record_help, row)
   cmd:add_help { action = function() record_help(cmd) end }
-  cmd:option("-o --output", "Output format: table or json (default: table on a terminal, json otherwise).")
-    :choices { "table", "json" }
+  if row.output ~= false then
+    cmd:option("-o --output", "Output format: table or json (default: table on a terminal, json otherwise).")
+      :choices { "table", "json" }
+  end
   cmd:option("--base-url", "The Atlas server (default: MONGODB_ATLAS_BASE_URL or https://cloud.mongodb.com).")
     :argname("URL")
   cmd:flag("--trace", "Print every HTTP exchange on stderr (credentials redacted).")
   M.quiet_flag(cmd)
+  M.audit_option(cmd)
+end
+
+-- The commands declared as rows, and the options they may name.
+M.ROWS = {}
+for _, source in ipairs { org, access_code } do
+  for _, row in ipairs(source.COMMANDS) do M.ROWS[#M.ROWS + 1] = row end
+end
+--- The output a row-declared command defaults to whatever stdout is (a
+-- plan's diff is for people, in CI logs too), or nil.
+function M.default_output(phrase)
+  for _, row in ipairs(M.ROWS) do
+    if table.concat(row.path, " ") == phrase then return row.default_output end
+  end
+end
+
+local ROW_OPTIONS = {}
+for _, source in ipairs { org, access_code } do
+  for name, declare in pairs(source.OPTIONS) do ROW_OPTIONS[name] = declare end
 end
 
 -- What the groups of row-declared commands say in --help.
@@ -148,8 +178,10 @@ local function build(record_help)
   parser:add_help { action = function() record_help(parser) end }
   parser:epilog(EPILOG)
   parser:require_command(true)
+  local nodes = {}
   for _, resource in ipairs { "invitations", "access" } do
     local r = parser:command(resource, DESCRIPTIONS[resource]._):command_target("action")
+    nodes[resource] = r
     r:add_help { action = function() record_help(r) end }
     r:require_command(true)
     for _, action in ipairs(ORDER[resource]) do
@@ -158,10 +190,10 @@ local function build(record_help)
       who_options(cmd, M.NEEDS[resource][action])
     end
   end
-  -- The row-declared commands: each row's words are nested commands; the
-  -- leaf records the whole phrase in args.command.
-  local nodes = {}
-  for _, row in ipairs(org.COMMANDS) do
+  -- The row-declared commands: each row's words are nested commands (under
+  -- an existing one, such as access, or new ones); the leaf records the
+  -- whole phrase in args.command.
+  for _, row in ipairs(M.ROWS) do
     local parent, key = parser, nil
     for depth = 1, #row.path - 1 do
       key = key and (key .. " " .. row.path[depth]) or row.path[depth]
@@ -175,8 +207,8 @@ local function build(record_help)
       parent = nodes[key]
     end
     local cmd = parent:command(row.path[#row.path], row.description)
-    row_common(cmd, record_help)
-    for _, name in ipairs(row.options) do org.OPTIONS[name](cmd) end
+    row_common(cmd, record_help, row)
+    for _, name in ipairs(row.options) do ROW_OPTIONS[name](cmd) end
     cmd:epilog(EPILOG)
     local phrase = table.concat(row.path, " ")
     cmd:action(function(args) args.command = phrase end)
