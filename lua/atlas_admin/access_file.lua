@@ -42,10 +42,16 @@ local PROJECT_KEYS = { users = true, teams = true }
 -- value | items | entries, line }.
 ---------------------------------------------------------------------------
 
--- "at document: 1, line: 3, column: 1" (libyaml's lines count from 0).
-local function syntax_line(message)
-  local line = tostring(message):match("line: (%d+)")
-  return line and tonumber(line) + 1 or nil
+-- lyaml's syntax errors read "<problem> at document: 1, line: 3, column: 1
+-- [\nwhile parsing <what> at line: 2, column: 4]" (lines from 1): the
+-- problem's line, and the problem with where its construct started.
+local function syntax_error(message)
+  message = tostring(message)
+  local problem, line = message:match("^(.-) at document: %d+, line: (%d+)")
+  local context, at = message:match("\n(while %a+ [^\n]-) at line: (%d+)")
+  if not problem then return "syntax error: " .. (message:gsub("\n.*", "")), nil end
+  return "syntax error: " .. problem .. (context and (" (" .. context .. " that starts on line " .. at .. ")") or ""),
+    tonumber(line)
 end
 
 local function build_tree(text)
@@ -99,7 +105,7 @@ local function build_tree(text)
   end)
   if not ok then
     if type(err) == "table" then return nil, err.message, err.line end
-    return nil, "syntax error: " .. (tostring(err):gsub("%s+at document:.*$", ""):gsub("\n.*", "")), syntax_line(err)
+    return nil, syntax_error(err)
   end
   return root
 end
@@ -318,7 +324,7 @@ local function problems_error(problems, source)
     lines[i] = (where ~= "" and (where:gsub(":$", "") .. ": ") or "") .. (pr.path ~= "" and (pr.path .. ": ") or "")
       .. pr.message
   end
-  local err = errors.validation(source or "access file", #problems == 1 and lines[1]
+  local err = errors.validation("access file", #problems == 1 and lines[1]
     or (#problems .. " problems:\n  " .. table.concat(lines, "\n  ")), "load_access")
   err.problems = problems
   err.source = source

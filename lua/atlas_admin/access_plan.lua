@@ -379,17 +379,20 @@ end
 -- The guards, each a rule over the state before and after the plan; each
 -- names the option that overrides it.  Nothing is sent when one trips.
 M.GUARDS = {
-  { name = "project_owner", option = "allow_no_project_owner", check = function(before, after, plan)
-    for key, gid in pairs(plan.projects) do
-      if project_owned(before, gid) and not project_owned(after, gid) then
-        return "project " .. key .. " (" .. gid .. ") would be left with no Project Owner: no active person or team "
-          .. "member with GROUP_OWNER and no ORG_OWNER in the organization"
-      end
-    end
-  end },
   { name = "org_owner", option = "allow_no_org_owner", check = function(before, after)
     if org_owned(before) and not org_owned(after) then
       return "the organization would be left with no active ORG_OWNER"
+    end
+  end },
+  { name = "project_owner", option = "allow_no_project_owner", check = function(before, after, plan)
+    local orphans = {}
+    for key, gid in pairs(plan.projects) do
+      if project_owned(before, gid) and not project_owned(after, gid) then orphans[#orphans + 1] = key .. " (" .. gid .. ")" end
+    end
+    if #orphans > 0 then
+      table.sort(orphans)
+      return (#orphans == 1 and "project " or "projects ") .. table.concat(orphans, ", ") .. " would be left with no "
+        .. "Project Owner: no active person or team member with GROUP_OWNER and no ORG_OWNER in the organization"
     end
   end },
   { name = "max_removals", option = "max_removals", check = function(_, _, plan)
