@@ -7,7 +7,7 @@ local local_server = require "local_server"
 
 local C = local_server.credentials
 local ORG, GID = C.org_id, C.group_id
-local PROD, STAGING = C.projects.prod.id, C.projects.staging.id
+local PROD = C.projects.prod.id
 local N_PROJECTS = 5
 
 local function writes(srv)
