@@ -170,8 +170,8 @@ KINDS[#KINDS + 1] = { name = "project_user", section = "projects.*.users", diff 
           out:add("project_user", "add", target, {}, e.value)
         end
       end
-      for _, p in ipairs(model.people) do
-        if p.projects[gid] and not listed[p.username:lower()] then
+      for _, p in ipairs(ctx.holders[gid] or {}) do
+        if not listed[p.username:lower()] then
           out:unmanaged("project_user", { project = pname, groupId = gid, username = p.username, userId = p.id },
             p.projects[gid])
         end
@@ -352,28 +352,42 @@ local function has(list, role)
   return false
 end
 
-local function org_owned(s)
+-- Who owns what in a state, found once per state: an active ORG_OWNER,
+-- and per project an active person with GROUP_OWNER or a team with
+-- GROUP_OWNER that has an active member.
+local function owners(s)
+  if s.owners then return s.owners end
+  local o = { org = false, projects = {} }
   for _, p in pairs(s.people) do
-    if p.status == "ACTIVE" and has(p.org_roles, "ORG_OWNER") then return true end
+    if p.status == "ACTIVE" then
+      if has(p.org_roles, "ORG_OWNER") then o.org = true end
+      for gid, roles in pairs(p.projects) do
+        if has(roles, "GROUP_OWNER") then o.projects[gid] = true end
+      end
+    end
   end
-  return false
+  for _, t in pairs(s.teams) do
+    local active = false
+    for m in pairs(t.members) do active = active or (s.people[m] ~= nil and s.people[m].status == "ACTIVE") end
+    if active then
+      for gid, roles in pairs(t.projects) do
+        if has(roles, "GROUP_OWNER") then o.projects[gid] = true end
+      end
+    end
+  end
+  s.owners = o
+  return o
+end
+
+local function org_owned(s)
+  return owners(s).org
 end
 
 -- A Project Owner: an active person with GROUP_OWNER, a team with
 -- GROUP_OWNER that has an active member, or an ORG_OWNER in the org.
 local function project_owned(s, gid)
-  if org_owned(s) then return true end
-  for _, p in pairs(s.people) do
-    if p.status == "ACTIVE" and has(p.projects[gid], "GROUP_OWNER") then return true end
-  end
-  for _, t in pairs(s.teams) do
-    if has(t.projects[gid], "GROUP_OWNER") then
-      for m in pairs(t.members) do
-        if s.people[m] and s.people[m].status == "ACTIVE" then return true end
-      end
-    end
-  end
-  return false
+  local o = owners(s)
+  return o.org or o.projects[gid] == true
 end
 
 -- The guards, each a rule over the state before and after the plan; each
@@ -555,7 +569,14 @@ function M.plan(client, spec, opts)
   local state, unknown = access_state.read(client, spec.org, keys, opts.concurrency)
   if not state then return nil, unknown end
   local model = state.model
-  local ctx = { spec = spec, model = model, project_ids = state.project_ids }
+  local ctx = { spec = spec, model = model, project_ids = state.project_ids, holders = {} }
+  -- who holds roles of their own in each project, found once
+  for _, person in ipairs(model.people) do
+    for gid in pairs(person.projects) do
+      ctx.holders[gid] = ctx.holders[gid] or {}
+      table.insert(ctx.holders[gid], person)
+    end
+  end
   ctx.named = named_people(spec, model, state.project_ids)
   local problems = cross_check(ctx, unknown)
   if #problems > 0 then

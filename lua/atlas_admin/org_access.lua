@@ -140,9 +140,16 @@ function M.build(org_id, users, teams, projects, project_teams, invitations)
     model.people[#model.people + 1] = person
     model.person[u.username:lower()] = person
   end
-  table.sort(model.people, function(a, b) return a.username:lower() < b.username:lower() end)
+  -- sorted by lower-case username (the keys computed once: a big org has thousands)
+  local key = {}
+  for _, p in ipairs(model.people) do key[p] = p.username:lower() end
+  table.sort(model.people, function(a, b) return key[a] < key[b] end)
   table.sort(model.teams, function(a, b) return a.name < b.name end)
-  for _, t in ipairs(model.teams) do table.sort(t.members, function(a, b) return a:lower() < b:lower() end) end
+  for _, t in ipairs(model.teams) do
+    local lower = {}
+    for _, m in ipairs(t.members) do lower[m] = m:lower() end
+    table.sort(t.members, function(a, b) return lower[a] < lower[b] end)
+  end
   return show.attach(model, "org_access")
 end
 

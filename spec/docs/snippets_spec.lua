@@ -3,7 +3,11 @@
 -- pages use defined first: atlas, client, gid, org, prod, staging), an sh
 -- block as a shell script (the lines that start or stop the local server,
 -- build, or open a REPL are left out: the suite does those), the nginx
--- block is the example app's nginx.conf exactly.  A block that cannot run
+-- block is the example app's nginx.conf exactly, and a yaml or json block
+-- marked <!-- access file --> loads with atlas.load_access and plans
+-- against the local server.  sh blocks run in a scratch directory that
+-- links the checkout's bin, lua, build, examples, scripts and server (the
+-- files they write stay out of the checkout).  A block that cannot run
 -- here (inside nginx, the suite itself) is marked just above its fence:
 --   <!-- not run: the reason -->
 -- A block without a language is output, not code.  No run may print a secret.
@@ -57,7 +61,7 @@ local function blocks(page)
       local indent, lang = line:match("^(%s*)```(%S*)%s*$")
       if indent then
         current = { lang = lang, code = {}, line = n, heading = heading, indent = #indent,
-          skipped = previous:match("<!%-%- not run: (.-) %-%->") }
+          skipped = previous:match("<!%-%- not run: (.-) %-%->"), access_file = previous:match("<!%-%- access file %-%->") ~= nil }
       else
         heading = line:match("^#+ (.*)") or heading
         if line:match("%S") then previous = line end
@@ -119,14 +123,39 @@ describe("the code blocks of README.md and docs/", function()
             end
           end
           f:close()
-          local out, code = run((b.lang == "lua" and "lua5.4 " or "bash ") .. script)
+          local cmd = "lua5.4 " .. script
+          local scratch
+          if b.lang == "sh" then
+            scratch = os.tmpname()
+            os.remove(scratch)
+            local links = {}
+            for _, d in ipairs { "bin", "lua", "build", "examples", "scripts", "server" } do
+              links[#links + 1] = "ln -s " .. root .. "/" .. d .. " " .. scratch .. "/" .. d
+            end
+            assert(os.execute("mkdir " .. scratch .. " && " .. table.concat(links, " && ")))
+            cmd = "bash -c 'cd " .. scratch .. " && bash " .. script .. "'"
+          end
+          local out, code = run(cmd)
           os.remove(script)
+          if scratch then os.execute("rm -rf " .. scratch) end
           assert.equal("0", code, where .. "\n" .. out)
           assert.not_matches(C.private_key, out, 1, true)
           assert.not_matches(C.client_secret, out, 1, true)
           for _, pattern in ipairs(EXPECT[page .. ":" .. tostring(b.heading) .. ":" .. b.lang] or {}) do
             assert.truthy(out:find(pattern, 1, true) or out:find(pattern), where .. ": no " .. pattern .. " in\n" .. out)
           end
+        end)
+      elseif b.access_file then
+        it(where .. " is an access file that loads and plans", function()
+          srv:reset()
+          local script = os.tmpname()
+          local f = assert(io.open(script, "w"))
+          f:write(PRELUDE, "local spec = assert(atlas.load_access(", string.format("%q", b.code), "))\n",
+            "print(assert(client:plan_access(spec)))\n")
+          f:close()
+          local out, code = run("lua5.4 " .. script)
+          os.remove(script)
+          assert.equal("0", code, where .. "\n" .. out)
         end)
       elseif b.lang == "nginx" then
         it(where .. " is the example app's nginx.conf exactly", function()
