@@ -126,7 +126,7 @@ local function apply(concurrency)
 end
 
 local changes, fast, fast_requests, fast_counts = apply(16)
-local _, slow, slow_requests, slow_counts = apply(1)
+local _, slow, slow_requests = apply(1)
 print(string.format("  apply %d changes at %d ms: concurrency 16 %.2f s (%d reads + %d writes = %d requests), "
   .. "one at a time %.2f s (%d requests): %.1fx faster, %.3f write requests per change", changes, LATENCY_MS, fast,
   fast_counts.reads, fast_counts.writes, fast_requests, slow, slow_requests, slow / fast, fast_counts.writes / changes))
