@@ -144,7 +144,7 @@ static int l_oauth(lua_State *L) {
   if (rc == CURLE_OK) curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
   /* A 200 token answer's body is the token: it is returned as a
    * credential, never as a string. */
-  n = transport_push_response(L, t, rc, !(action == 0 && status == 200));
+  n = transport_push_response(L, t, rc, !(action == 0 && status == 200), 1);
   if (rc == CURLE_OK && action == 0 && status == 200) {
     push_token(L, t, keep);
     n++;

@@ -12,7 +12,8 @@
  *                                                   kind "project" (default) or "org"
  *   core.check_team_name(value, field)              a team's name
  *   core.check_body(schema, value, extra_set)       a whole body against a schema,
- *                                                   nested objects and lists included
+ *                                                   nested objects and lists included;
+ *                                                   true, the body as JSON | nil, field, message
  * and core.project_roles(), core.org_roles(), core.suggest_role(s [, kind]).
  */
 #include "schema.h"
@@ -31,6 +32,7 @@
 #define FIELD_MAX 160
 #define USERNAME_MAX 254  /* RFC 5321 path limit, what Atlas accepts */
 #define TEAM_NAME_MAX 255 /* bytes; Atlas does not document a limit */
+#define M_DEPTH 8         /* the deepest a body's objects nest (check_object's limit) */
 
 /* The eleven project roles of the spec (2025 revision, the last that had
  * the enum).  Roles Atlas adds later are accepted through the client's
@@ -461,6 +463,9 @@ typedef enum {
 
 typedef struct body_schema body_schema_t;
 
+/* A schema's fields are listed in alphabetical order: the encoder writes
+ * them in that order, so bodies have sorted keys (stable dry runs, traces
+ * and tests). */
 typedef struct {
   const char *name;
   field_kind_t kind;
@@ -485,7 +490,7 @@ static const body_schema_t group_role_assignment = {
 
 static const body_schema_t org_user_roles = {
   "OrgUserRolesRequest", "orgRoles and groupRoleAssignments", NULL, 0, NULL, NULL,
-  { { "orgRoles", FIELD_ORG_ROLES, 1, NULL }, { "groupRoleAssignments", FIELD_OBJECT_LIST, 0, &group_role_assignment },
+  { { "groupRoleAssignments", FIELD_OBJECT_LIST, 0, &group_role_assignment }, { "orgRoles", FIELD_ORG_ROLES, 1, NULL },
     { NULL, FIELD_ROLES, 0, NULL } },
 };
 
@@ -604,7 +609,7 @@ static int check_object(lua_State *L, const body_schema_t *schema, int idx, int 
   const char *where = *path ? path : "body";
   int given = 0;
   idx = aa_absindex(L, idx);
-  if (depth > 8) return fail(p, where, "%s is nested too deeply", where);
+  if (depth > M_DEPTH) return fail(p, where, "%s is nested too deeply", where);
   if (!lua_checkstack(L, 8)) return fail(p, where, "%s is nested too deeply", where);
   if (lua_type(L, idx) != LUA_TTABLE)
     return fail(p, where, "%s must be a table with %s, got %s", *path ? path : "the request body", schema->accepted,
@@ -658,6 +663,121 @@ static int check_body(lua_State *L, const body_schema_t *schema, int idx, int ex
   return check_object(L, schema, idx, extra_idx, "", 0, p);
 }
 
+
+/* ---- encoding (after validation) --------------------------------------
+ * A valid body is written as JSON here, in the schema's (alphabetical)
+ * field order, empty lists as [].  Two passes over the same walk: the
+ * first counts the bytes, the second writes them into a buffer of exactly
+ * that size, so no string-buffer operation happens while the
+ * walk pushes and pops values, and nothing malloc'd is ever held (the
+ * buffer is a userdata: a raise cannot leak it). */
+
+/* Writes (or, with out NULL, counts) a JSON string. */
+static size_t emit_string(const char *s, size_t len, char *out) {
+  static const char hex[] = "0123456789abcdef";
+  size_t i, n = 0;
+#define PUT(c) do { if (out) out[n] = (c); n++; } while (0)
+  PUT('"');
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      PUT('\\');
+      PUT((char)c);
+    } else if (c < 0x20 || c == 0x7f) {
+      PUT('\\'); PUT('u'); PUT('0'); PUT('0'); PUT(hex[c >> 4]); PUT(hex[c & 15]);
+    } else {
+      PUT((char)c);
+    }
+  }
+  PUT('"');
+#undef PUT
+  return n;
+}
+
+static size_t emit_literal(const char *s, char *out) {
+  size_t n = strlen(s);
+  if (out) memcpy(out, s, n);
+  return n;
+}
+
+static size_t emit_object(lua_State *L, const body_schema_t *schema, int idx, char *out);
+
+/* The value at the top of the stack, of a field's kind. */
+static size_t emit_value(lua_State *L, const field_spec_t *f, char *out) {
+  int idx = lua_gettop(L);
+  size_t n = 0, len, i, count;
+  const char *s;
+  switch (f->kind) {
+  case FIELD_OBJECT: return emit_object(L, f->sub, idx, out);
+  case FIELD_ROLE: case FIELD_ORG_ROLE: case FIELD_USERNAME: case FIELD_ID: case FIELD_TEAM_NAME:
+    s = lua_tolstring(L, idx, &len);
+    return emit_string(s, len, out);
+  default: /* a list: of strings, or of objects */
+    count = aa_rawlen(L, idx);
+    n += emit_literal("[", out ? out + n : NULL);
+    for (i = 1; i <= count; i++) {
+      if (i > 1) n += emit_literal(",", out ? out + n : NULL);
+      lua_rawgeti(L, idx, (int)i);
+      if (f->kind == FIELD_OBJECT_LIST) {
+        n += emit_object(L, f->sub, lua_gettop(L), out ? out + n : NULL);
+      } else {
+        s = lua_tolstring(L, -1, &len);
+        n += emit_string(s, len, out ? out + n : NULL);
+      }
+      lua_pop(L, 1);
+    }
+    n += emit_literal("]", out ? out + n : NULL);
+    return n;
+  }
+}
+
+static size_t emit_object(lua_State *L, const body_schema_t *schema, int idx, char *out) {
+  const field_spec_t *f;
+  size_t n = 0;
+  int first = 1;
+  n += emit_literal("{", out);
+  for (f = schema->fields; f->name; f++) {
+    lua_pushstring(L, f->name);
+    lua_rawget(L, idx);
+    if (!lua_isnil(L, -1)) {
+      if (!first) n += emit_literal(",", out ? out + n : NULL);
+      first = 0;
+      n += emit_string(f->name, strlen(f->name), out ? out + n : NULL);
+      n += emit_literal(":", out ? out + n : NULL);
+      n += emit_value(L, f, out ? out + n : NULL);
+    }
+    lua_pop(L, 1);
+  }
+  n += emit_literal("}", out ? out + n : NULL);
+  return n;
+}
+
+static size_t emit_body(lua_State *L, const body_schema_t *schema, int idx, char *out) {
+  if (schema->list_of) {
+    field_spec_t list = { "", FIELD_OBJECT_LIST, 1, NULL };
+    size_t n;
+    list.sub = schema->list_of;
+    lua_pushvalue(L, idx);
+    n = emit_value(L, &list, out);
+    lua_pop(L, 1);
+    return n;
+  }
+  return emit_object(L, schema, idx, out);
+}
+
+/* Pushes the JSON text of a valid body. */
+static void push_body_json(lua_State *L, const body_schema_t *schema, int idx) {
+  size_t n, written;
+  char *out;
+  idx = aa_absindex(L, idx);
+  luaL_checkstack(L, 2 * M_DEPTH + 8, "body nested too deeply");
+  n = emit_body(L, schema, idx, NULL);
+  out = (char *)lua_newuserdata(L, n > 0 ? n : 1); /* scratch, collected */
+  written = emit_body(L, schema, idx, out);
+  lua_pushlstring(L, out, written);
+  lua_remove(L, -2);
+}
+
 /* ---- Lua bindings ---------------------------------------------------- */
 
 static int push_result(lua_State *L, int ok, const problem_t *p) {
@@ -709,13 +829,18 @@ static int l_check_roles(lua_State *L) {
   return push_result(L, check_roles(L, 1, extra, field, kind, &p), &p);
 }
 
+/* true, the body as JSON | nil, field, message */
 static int l_check_body(lua_State *L) {
   problem_t p;
   const char *name = luaL_checkstring(L, 1);
   int extra = extra_roles_index(L, 3);
   const body_schema_t *schema = find_schema(name);
   if (!schema) return luaL_argerror(L, 1, "unknown body schema");
-  return push_result(L, check_body(L, schema, 2, extra, &p), &p);
+  lua_settop(L, 3);
+  if (!check_body(L, schema, 2, extra, &p)) return push_result(L, 0, &p);
+  lua_pushboolean(L, 1);
+  push_body_json(L, schema, 2);
+  return 2;
 }
 
 static int push_table(lua_State *L, const char *const *table) {

@@ -293,11 +293,14 @@ static void check_method(lua_State *L, int idx) {
 
 void transport_check_url(lua_State *L, int idx) {
   size_t len, i;
-  const char *u = luaL_checklstring(L, idx, &len);
-  luaL_argcheck(L, (len > 7 && strncmp(u, "http://", 7) == 0) || (len > 8 && strncmp(u, "https://", 8) == 0), idx,
+  const unsigned char *u = (const unsigned char *)luaL_checklstring(L, idx, &len);
+  unsigned char bad = 0;
+  luaL_argcheck(L, (len > 7 && strncmp((const char *)u, "http://", 7) == 0) ||
+                   (len > 8 && strncmp((const char *)u, "https://", 8) == 0), idx,
                 "URL must start with http:// or https://");
-  for (i = 0; i < len; i++)
-    luaL_argcheck(L, (unsigned char)u[i] > 0x20 && u[i] != 0x7f, idx, "URL contains a space, control byte or NUL");
+  /* every byte once, no branch per byte: a space, control byte, DEL or NUL */
+  for (i = 0; i < len; i++) bad |= (unsigned char)((u[i] <= 0x20) | (u[i] == 0x7f));
+  luaL_argcheck(L, !bad, idx, "URL contains a space, control byte or NUL");
 }
 
 /* Appends one C string to t->headers, keeping the old list on failure. */
@@ -373,24 +376,35 @@ CURLcode transport_set_method(CURL *c, const char *method, const char *body, siz
 }
 
 /* Pushes a response header block as a table with lower-cased names;
- * repeated headers are joined with ", " as RFC 9110 allows. */
+ * repeated headers are joined with ", " as RFC 9110 allows.  (Sized for
+ * what Atlas sends, so the table is not grown header by header; a name is
+ * lower-cased in a local array, or a Lua buffer when it is long.) */
 static void push_headers(lua_State *L, const buffer_t *head) {
   const char *p = head->data, *end = head->data + head->len;
-  lua_newtable(L);
+  lua_createtable(L, 0, 16);
   if (!p) return;
   /* skip the status line */
   while (p < end && *p != '\n') p++;
   while (p < end) {
     const char *line = ++p, *colon, *eol, *v;
-    luaL_Buffer name;
+    char lower[64];
+    size_t nlen;
     while (p < end && *p != '\n') p++;
     eol = p;
     if (eol > line && eol[-1] == '\r') eol--;
     colon = memchr(line, ':', (size_t)(eol - line));
     if (!colon || colon == line) continue;
-    luaL_buffinit(L, &name);
-    for (v = line; v < colon; v++) luaL_addchar(&name, (char)tolower((unsigned char)*v));
-    luaL_pushresult(&name);                 /* headers, name */
+    nlen = (size_t)(colon - line);
+    if (nlen <= sizeof lower) {
+      size_t i;
+      for (i = 0; i < nlen; i++) lower[i] = (char)tolower((unsigned char)line[i]);
+      lua_pushlstring(L, lower, nlen);      /* headers, name */
+    } else {
+      luaL_Buffer name;
+      luaL_buffinit(L, &name);
+      for (v = line; v < colon; v++) luaL_addchar(&name, (char)tolower((unsigned char)*v));
+      luaL_pushresult(&name);               /* headers, name */
+    }
     for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++) {}
     while (eol > v && (eol[-1] == ' ' || eol[-1] == '\t')) eol--;
     lua_pushvalue(L, -1);
@@ -446,7 +460,7 @@ void transport_after_transfer(transport_t *t) {
   transport_free_headers(t);
 }
 
-int transport_push_response(lua_State *L, transport_t *t, CURLcode rc, int with_body) {
+int transport_push_response(lua_State *L, transport_t *t, CURLcode rc, int with_body, int always_info) {
   long status = 0;
   if (rc != CURLE_OK) {
     lua_pushnil(L);
@@ -473,7 +487,10 @@ int transport_push_response(lua_State *L, transport_t *t, CURLcode rc, int with_
   push_headers(L, &t->head);
   if (with_body) lua_pushlstring(L, t->body.data ? t->body.data : "", t->body.len);
   else lua_pushliteral(L, "");
-  push_info(L, t);
+  /* An answer needs its info only for a trace (the exchanges): a failure
+   * always has it (what was sent, what arrived). */
+  if (t->trace || always_info) push_info(L, t);
+  else lua_pushnil(L);
   return 4;
 }
 
@@ -512,7 +529,7 @@ CURLcode transport_setup_request(lua_State *L, transport_t *t, int base, int cop
 }
 
 int transport_push_result(lua_State *L, transport_t *t, CURLcode rc) {
-  int n = transport_push_response(L, t, rc, 1);
+  int n = transport_push_response(L, t, rc, 1, 0);
   buffer_clear(&t->body);
   return n;
 }

@@ -90,7 +90,7 @@ void transport_after_transfer(transport_t *t);
  * nil, code, message, info for the transfer that ended with rc.  After a
  * failure the response body is wiped; after a success it is left for the
  * caller (oauth.c reads a token from it), who wipes it.  Returns 4. */
-int transport_push_response(lua_State *L, transport_t *t, CURLcode rc, int with_body);
+int transport_push_response(lua_State *L, transport_t *t, CURLcode rc, int with_body, int always_info);
 
 /* transport_push_response with the body, then wipes the response body.
  * Returns 4. */

@@ -73,6 +73,8 @@ function M.new(settings)
     _digest_ready = setmetatable({}, { __mode = "k" }),
     -- a batch in progress: coroutine -> the item's binding (batch.lua)
     _bindings = setmetatable({}, { __mode = "k" }),
+    -- operation name -> what its calls share (request.compile)
+    _compiled = {},
   }, Client)
   if settings.auth_kind == "service_account" then
     client._tokens = token.new(settings, function() return client:_transport_for() end, json)
@@ -92,13 +94,18 @@ function Client:_binding()
   return co and self._bindings[co] or nil
 end
 
--- Builds the request for an operation without sending it.
+-- Builds the request for an operation without sending it.  What depends
+-- only on the operation and this client is compiled once (request.compile).
 function Client:_prepare(name, args, body, call_opts, filter)
-  local op = operations.rows[name]
+  local compiled = self._compiled[name]
+  if not compiled then
+    compiled = request.compile(name, operations.rows[name], self._settings)
+    self._compiled[name] = compiled
+  end
   local flags, err = options.call(call_opts, name)
   if not flags then return nil, err end
   local prepared
-  prepared, err = request.prepare(name, op, self._settings, args, body, flags, filter)
+  prepared, err = request.prepare_compiled(compiled, self._settings, args, body, flags, filter)
   if not prepared then return nil, err end
   prepared.dry_run = flags.dry_run == true
   prepared.retries, prepared.retry_deadline = flags.retries, flags.retry_deadline
@@ -145,28 +152,24 @@ function Client:_send(prepared)
   if not ok then return nil, bearer end
   -- the handle whose digest state this is (a batch binding names its slot's)
   local handle = transport.handle or transport
-  local function send(with_bearer)
-    local status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers,
-      prepared.body, with_bearer, not prepared.idempotent)
-    trace.deliver(self._settings.trace, prepared.operation, info)
-    return status, headers, body, info
-  end
-  local status, headers, body, info = send(bearer)
+  local status, headers, body, info = self:_transfer(transport, prepared, bearer)
   if status == 401 and self._tokens and cached then
     self._tokens:invalidate()
     local err
     bearer, err = self._tokens:get()
     if not bearer then return nil, err end
-    status, headers, body, info = send(bearer)
+    status, headers, body, info = self:_transfer(transport, prepared, bearer)
   elseif status == 401 and self._settings.auth_kind == "digest" and self._digest_ready[handle] then
     -- A 401 without stale=true on a nonce that worked before: libcurl has
     -- taken the fresh challenge's nonce, so answer it once.  A handle that
     -- never authenticated (a wrong key) is not resent: reported after
     -- exactly one challenge, never looped.  A 401 is refused before any
     -- processing, so resending is safe for every method.
-    status, headers, body, info = send(bearer)
+    status, headers, body, info = self:_transfer(transport, prepared, bearer)
   end
-  if status and status ~= 401 and self._settings.auth_kind == "digest" then self._digest_ready[handle] = true end
+  if status and status ~= 401 and self._settings.auth_kind == "digest" and not self._digest_ready[handle] then
+    self._digest_ready[handle] = true
+  end
   if not status then
     local err = errors.transport(headers, body, prepared)
     if type(info) == "table" then
@@ -177,10 +180,30 @@ function Client:_send(prepared)
   return status, headers, body, info
 end
 
+-- One transfer on a transport, its trace delivered.
+function Client:_transfer(transport, prepared, bearer)
+  local status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers, prepared.body,
+    bearer, not prepared.idempotent)
+  if self._settings.trace then trace.deliver(self._settings.trace, prepared.operation, info) end
+  return status, headers, body, info
+end
+
 -- The retry policy for one call: the client's settings, with the call's
--- own retries / retry_deadline when it gave them.
+-- own retries / retry_deadline when it gave them.  A plain call outside a
+-- batch (most calls) shares the client's policy, made once.
 function Client:_retry_policy(prepared)
   local s = self._settings
+  local binding = self:_binding()
+  if not binding and not prepared.retries and not prepared.retry_deadline then
+    if not self._policy then
+      self._policy = {
+        retries = s.retries, retry_deadline = s.retry_deadline, retry_base = s.retry_base,
+        retry_max_wait = s.retry_max_wait, on_retry = s.on_retry, sleep = s.sleep or retry.default_sleep,
+        random = s.random or math.random, clock = core.monotonic,
+      }
+    end
+    return self._policy
+  end
   return {
     retries = prepared.retries or s.retries,
     retry_deadline = prepared.retry_deadline or s.retry_deadline,
@@ -202,7 +225,7 @@ end
 -- Sends a prepared request under the retry policy: result, response or
 -- nil, err[, response] (err.attempts says how many attempts were made).
 function Client:_execute(prepared)
-  return retry.run(self:_retry_policy(prepared), prepared, function() return self:_execute_once(prepared) end)
+  return retry.run(self:_retry_policy(prepared), prepared, self._execute_once, self)
 end
 
 -- One attempt: send, warn about deprecation, classify the answer.

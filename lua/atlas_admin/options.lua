@@ -325,8 +325,10 @@ local CALL_NUMBERS = { retries = true, retry_deadline = true }
 
 -- Per-call options: nil or a table of boolean flags.  dry_run = true makes
 -- a call validate and return the request it would send, sending nothing.
+-- No options (most calls) are one shared empty table: nothing writes to it.
+local NO_OPTIONS = setmetatable({}, { __newindex = function() error("atlas-admin: the call options are read-only", 2) end })
 function M.call(opts, operation)
-  if opts == nil then return {} end
+  if opts == nil then return NO_OPTIONS end
   if type(opts) ~= "table" then
     return nil, errors.validation("options", "call options must be a table like { envelope = true }", operation)
   end

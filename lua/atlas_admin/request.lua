@@ -7,7 +7,6 @@
 -- in a dry run or a trace as it is.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local jsonenc = require "atlas_admin.jsonenc"
 local suggest = require "atlas_admin.suggest"
 
 local M = {}
@@ -33,39 +32,12 @@ local PARAMS = {
   end,
 }
 
+local check_id = core.check_id
+
 local function check_id_param(value, param)
-  local ok, field, message = core.check_id(value, param)
+  local ok, field, message = check_id(value, param)
   if not ok then return nil, field, message end
   return value
-end
-
--- Checks path parameters; returns the expanded path or nil, err.
-local function expand_path(op, name, args)
-  local path, problem
-  path = op.path:gsub("{(%w+)}", function(param)
-    if problem then return "" end
-    local value
-    for i, p in ipairs(op.params) do
-      if p == param then value = args[i] end
-    end
-    local segment, field, message = (PARAMS[param] or check_id_param)(value, param)
-    if not segment then
-      problem = errors.validation(field, message, name)
-      return ""
-    end
-    return segment
-  end)
-  if problem then return nil, problem end
-  return path
-end
-
--- Request bodies (already validated in C) are encoded with sorted keys,
--- so dry runs, traces and tests are stable, and an empty table as []:
--- every empty table a valid body can hold is a list (teamIds,
--- groupRoleAssignments, usernames), and Debian's lua-cjson 2.1.0 has no
--- empty-array marker (it would write {}).
-local function encode_body(body, json)
-  return jsonenc.encode(body, json)
 end
 
 -- Cloud user statuses a listing can filter on (the spec's enum).
@@ -177,45 +149,106 @@ local function add_flags(parts, op, call_opts, defaults)
   return flags
 end
 
--- settings: { base_url, api_versions, extra_roles_set, envelope, pretty, json }
--- args: path parameters in order; body: request table or nil; filter: the
--- caller's filter table or nil; call_opts: checked per-call options.
-function M.prepare(name, op, settings, args, body, call_opts, filter)
-  local path, err = expand_path(op, name, args)
+--- What a call of an operation needs that depends only on the operation
+-- and the client: its path split into literal pieces and parameters (with
+-- their checkers), the URL's prefix, the header tables (shared by every
+-- call: nothing writes to them), the flags' defaults.  The client keeps one
+-- per operation (Client:_compiled), so a call does only its own work.
+function M.compile(name, op, settings)
+  local prefix, media_type = M.versioning(settings.api_versions[op.resource])
+  local pieces, params = {}, {}
+  local at = 1
+  for before, param, after in op.path:gmatch("()({%w+})()") do
+    pieces[#pieces + 1] = op.path:sub(at, before - 1)
+    local pname = param:sub(2, -2)
+    local index
+    for i, p in ipairs(op.params) do
+      if p == pname then index = i end
+    end
+    params[#params + 1] = { index = index, name = pname, check = PARAMS[pname] or check_id_param }
+    at = after
+  end
+  local tail = op.path:sub(at)
+  local default_query = {}
+  for _, flag in ipairs(op.query) do
+    if settings[flag] == true then default_query[#default_query + 1] = flag .. "=true" end
+  end
+  return {
+    name = name, op = op, method = op.method, resource = op.resource, result = op.result, presents = op.presents,
+    idempotent = op.idempotent, schema = op.body, base = settings.base_url .. prefix, prefix = prefix,
+    pieces = pieces, params = params, tail = tail,
+    headers = { Accept = media_type },
+    body_headers = { Accept = media_type, ["Content-Type"] = media_type },
+    -- the query when the call passes no filter and no flag of its own
+    default_query = table.concat(default_query, "&"),
+  }
+end
+
+-- The path with its parameters checked: path | nil, err.
+local function expand(c, args)
+  local path = c.prefix
+  for i, p in ipairs(c.params) do
+    local segment, field, message = p.check(args[p.index], p.name)
+    if not segment then return nil, errors.validation(field, message, c.name) end
+    path = path .. c.pieces[i] .. segment
+  end
+  return path .. c.tail
+end
+
+-- true when the call's options set none of the query flags.
+local function flags_default(op, call_opts)
+  for _, flag in ipairs(op.query) do
+    if call_opts[flag] ~= nil then return false end
+  end
+  return true
+end
+
+--- The prepared request of a call of a compiled operation.  settings: the
+-- client's; args: path parameters in order; body: the request table or
+-- nil; call_opts: checked per-call options; filter: the caller's filter
+-- table or nil.  Returns the prepared request or nil, err.
+function M.prepare_compiled(c, settings, args, body, call_opts, filter)
+  local path, err = expand(c, args)
   if not path then return nil, err end
 
-  local encoded
-  if op.body then
-    local ok, field, message = core.check_body(op.body, body, settings.extra_roles_set)
-    if not ok then return nil, errors.validation(field, message, name) end
-    encoded, err = encode_body(body, settings.json)
-    if not encoded then return nil, errors.validation("body", "cannot encode body: " .. tostring(err), name) end
+  local encoded, headers = nil, c.headers
+  if c.schema then
+    -- validated and encoded in one call into the C core
+    local ok, field_or_json, message = core.check_body(c.schema, body, settings.extra_roles_set)
+    if not ok then return nil, errors.validation(field_or_json, message, c.name) end
+    encoded, headers = field_or_json, c.body_headers
   end
 
-  local parts
-  parts, err = build_filters(op, name, filter)
-  if not parts then return nil, err end
-  local flags = add_flags(parts, op, call_opts, settings)
-  local query = table.concat(parts, "&")
-
-  local prefix, media_type = M.versioning(settings.api_versions[op.resource])
-  local headers = { Accept = media_type }
-  if encoded then headers["Content-Type"] = media_type end
-  path = prefix .. path
+  local query, envelope
+  if filter == nil and flags_default(c.op, call_opts) then
+    query, envelope = c.default_query, settings.envelope == true
+  else
+    local parts
+    parts, err = build_filters(c.op, c.name, filter)
+    if not parts then return nil, err end
+    envelope = add_flags(parts, c.op, call_opts, settings).envelope
+    query = table.concat(parts, "&")
+  end
   return {
-    operation = name,
-    resource = op.resource,
-    method = op.method,
+    operation = c.name,
+    resource = c.resource,
+    method = c.method,
     path = path,
     query = query,
     url = settings.base_url .. path .. (query ~= "" and "?" .. query or ""),
     headers = headers,
     body = encoded,
-    envelope = flags.envelope or false,
-    result = op.result,
-    presents = op.presents,
-    idempotent = op.idempotent,
+    envelope = envelope or false,
+    result = c.result,
+    presents = c.presents,
+    idempotent = c.idempotent,
   }
+end
+
+--- The prepared request of one call (compiling the operation on the way;
+-- the client keeps compiled operations instead).
+function M.prepare(name, op, settings, args, body, call_opts, filter)
+  return M.prepare_compiled(M.compile(name, op, settings), settings, args, body, call_opts, filter)
 end
 
 return M

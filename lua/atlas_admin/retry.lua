@@ -101,14 +101,15 @@ function M.wait_for(policy, attempt, err)
   return policy.random() * bound, false
 end
 
---- Runs attempt() until it succeeds or the policy says stop.  attempt
--- returns the call's results (value, response | nil, err, response).
-function M.run(policy, prepared, attempt)
+--- Runs attempt(obj, prepared) until it succeeds or the policy says stop
+-- (a method and its object: no closure per call).  attempt returns the
+-- call's results (value, response | nil, err, response).
+function M.run(policy, prepared, attempt, obj)
   local started = policy.clock()
   local n = 0
   while true do
     n = n + 1
-    local value, res, extra = attempt()
+    local value, res, extra = attempt(obj, prepared)
     if value ~= nil then return value, res, extra end
     local reason = n <= policy.retries and M.classify(prepared, res)
     local wait
