@@ -90,14 +90,36 @@ static const char *lua_type_label(lua_State *L, int idx) {
 
 /* "parent.name" or "parent[i]" (or just the name at the top).  A path too
  * long for the buffer is cut: it only names the field in a message. */
+/* (Built by hand, not snprintf: every valid body walks these once per
+ * field, on the per-call path.) */
+static size_t put_text(char *out, size_t at, size_t outsz, const char *s) {
+  size_t n = strlen(s);
+  if (at >= outsz - 1) return at;
+  if (n > outsz - 1 - at) n = outsz - 1 - at;
+  memcpy(out + at, s, n);
+  return at + n;
+}
+
 static void join_field(char *out, size_t outsz, const char *parent, const char *name) {
-  int n = (parent && *parent) ? snprintf(out, outsz, "%s.%s", parent, name) : snprintf(out, outsz, "%s", name);
-  if (n < 0) out[0] = '\0';
+  size_t n = 0;
+  if (parent && *parent) {
+    n = put_text(out, n, outsz, parent);
+    n = put_text(out, n, outsz, ".");
+  }
+  n = put_text(out, n, outsz, name);
+  out[n] = '\0';
 }
 
 static void index_field(char *out, size_t outsz, const char *parent, size_t i) {
-  int n = snprintf(out, outsz, "%s[%zu]", parent, i);
-  if (n < 0) out[0] = '\0';
+  char digits[24], *d = digits + sizeof digits - 1;
+  size_t n;
+  *d = '\0';
+  do { *--d = (char)('0' + i % 10); i /= 10; } while (i && d > digits);
+  n = put_text(out, 0, outsz, parent);
+  n = put_text(out, n, outsz, "[");
+  n = put_text(out, n, outsz, d);
+  n = put_text(out, n, outsz, "]");
+  out[n] = '\0';
 }
 
 /* ---- ids ------------------------------------------------------------- */
@@ -137,7 +159,7 @@ static int check_username(lua_State *L, int idx, const char *field, problem_t *p
                 field, lua_type_label(L, idx));
   s = lua_tostring(L, idx);
   len = aa_rawlen(L, idx);
-  quote_value(s, len, shown, sizeof shown);
+#define SHOWN quote_value(s, len, shown, sizeof shown) /* only on a failure: it costs a copy */
   if (len == 0)
     return fail(p, field, "%s must be the user's email address, got an empty string", field);
   if (len > USERNAME_MAX)
@@ -145,19 +167,20 @@ static int check_username(lua_State *L, int idx, const char *field, problem_t *p
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c <= 0x20 || c == 0x7f)
-      return fail(p, field, "%s must not contain spaces or control characters (\"%s\")", field, shown);
+      return fail(p, field, "%s must not contain spaces or control characters (\"%s\")", field, SHOWN);
     if (c == '@') { ats++; at = i; }
   }
   if (ats != 1)
-    return fail(p, field, "%s must be an email address with exactly one '@' (\"%s\")", field, shown);
+    return fail(p, field, "%s must be an email address with exactly one '@' (\"%s\")", field, SHOWN);
   if (at == 0)
-    return fail(p, field, "%s has nothing before the '@' (\"%s\")", field, shown);
+    return fail(p, field, "%s has nothing before the '@' (\"%s\")", field, SHOWN);
   domain = s + at + 1;
   dot = memchr(domain, '.', len - at - 1);
   if (!dot || dot == domain || s[len - 1] == '.')
     return fail(p, field, "%s must have a domain with a dot after the '@', like user@example.com (\"%s\")",
-                field, shown);
+                field, SHOWN);
   return 1;
+#undef SHOWN
 }
 
 /* ---- team names ------------------------------------------------------ */
@@ -191,22 +214,23 @@ static int check_team_name(lua_State *L, int idx, const char *field, problem_t *
     return fail(p, field, "%s must be the team's name (a string), got %s", field, lua_type_label(L, idx));
   s = (const unsigned char *)lua_tostring(L, idx);
   len = aa_rawlen(L, idx);
-  quote_value((const char *)s, len, shown, sizeof shown);
+#define SHOWN quote_value((const char *)s, len, shown, sizeof shown) /* only on a failure */
   if (len == 0) return fail(p, field, "%s must be the team's name, got an empty string", field);
   if (len > TEAM_NAME_MAX)
     return fail(p, field, "%s is %zu bytes long; a team name here has at most %d", field, len, TEAM_NAME_MAX);
   for (i = 0; i < len;) {
     size_t n;
     if (s[i] < 0x20 || s[i] == 0x7f)
-      return fail(p, field, "%s must not contain control characters such as tabs or newlines (\"%s\")", field, shown);
+      return fail(p, field, "%s must not contain control characters such as tabs or newlines (\"%s\")", field, SHOWN);
     n = utf8_sequence(s + i, len - i);
     if (n == 0) return fail(p, field, "%s is not valid UTF-8 text (byte %zu)", field, i + 1);
     i += n;
   }
   if (isspace(s[0]) || isspace(s[len - 1]))
     return fail(p, field, "%s starts or ends with a space (\"%s\"); team names are matched exactly, so trim it",
-                field, shown);
+                field, SHOWN);
   return 1;
+#undef SHOWN
 }
 
 /* ---- roles ----------------------------------------------------------- */
@@ -285,7 +309,6 @@ static int check_role(lua_State *L, int idx, int extra_idx, const char *field, r
                 kind == ROLES_ORG ? "ORG_MEMBER" : "GROUP_READ_ONLY", lua_type_label(L, idx));
   s = lua_tostring(L, idx);
   len = aa_rawlen(L, idx);
-  quote_value(s, len, shown, sizeof shown);
   if (strlen(s) != len) /* embedded NUL */
     return fail(p, field, "%s contains a NUL byte; role names are plain ASCII", field);
   org_named = strncmp(s, "ORG_", 4) == 0;
@@ -298,6 +321,7 @@ static int check_role(lua_State *L, int idx, int extra_idx, const char *field, r
     lua_pop(L, 1);
     if (known) return 1;
   }
+  quote_value(s, len, shown, sizeof shown);
   if (kind == ROLES_PROJECT && org_named)
     return fail(p, field, "%s: \"%s\" is an organization role, not a project role; project roles are GROUP_ roles "
                 "(e.g. GROUP_READ_ONLY), and organization roles are set with set_org_roles", field, shown);
@@ -666,115 +690,131 @@ static int check_body(lua_State *L, const body_schema_t *schema, int idx, int ex
 
 /* ---- encoding (after validation) --------------------------------------
  * A valid body is written as JSON here, in the schema's (alphabetical)
- * field order, empty lists as [].  Two passes over the same walk: the
- * first counts the bytes, the second writes them into a buffer of exactly
- * that size, so no string-buffer operation happens while the
- * walk pushes and pops values, and nothing malloc'd is ever held (the
+ * field order, empty lists as [].  One walk writes into a buffer that only
+ * counts what does not fit: a body that fits the stack buffer (nearly all
+ * of them) takes one pass; a bigger one a second pass into a buffer of
+ * exactly the counted size.  No string-buffer operation happens while the
+ * walk pushes and pops values, and nothing malloc'd is ever held (the big
  * buffer is a userdata: a raise cannot leak it). */
 
-/* Writes (or, with out NULL, counts) a JSON string. */
-static size_t emit_string(const char *s, size_t len, char *out) {
+typedef struct {
+  char *data;
+  size_t cap, n; /* n counts every byte, written or not */
+} out_t;
+
+static void put_byte(out_t *o, char c) {
+  if (o->n < o->cap) o->data[o->n] = c;
+  o->n++;
+}
+
+static void put_bytes(out_t *o, const char *s, size_t len) {
+  if (o->n < o->cap) memcpy(o->data + o->n, s, len <= o->cap - o->n ? len : o->cap - o->n);
+  o->n += len;
+}
+
+static void emit_string(out_t *o, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";
-  size_t i, n = 0;
-#define PUT(c) do { if (out) out[n] = (c); n++; } while (0)
-  PUT('"');
+  size_t i, run = 0;
+  put_byte(o, '"');
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
+    if (c != '"' && c != '\\' && c >= 0x20 && c != 0x7f) continue;
+    put_bytes(o, s + run, i - run); /* the plain run before it */
+    run = i + 1;
     if (c == '"' || c == '\\') {
-      PUT('\\');
-      PUT((char)c);
-    } else if (c < 0x20 || c == 0x7f) {
-      PUT('\\'); PUT('u'); PUT('0'); PUT('0'); PUT(hex[c >> 4]); PUT(hex[c & 15]);
+      put_byte(o, '\\');
+      put_byte(o, (char)c);
     } else {
-      PUT((char)c);
+      char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+      put_bytes(o, esc, sizeof esc);
     }
   }
-  PUT('"');
-#undef PUT
-  return n;
+  put_bytes(o, s + run, len - run);
+  put_byte(o, '"');
 }
 
-static size_t emit_literal(const char *s, char *out) {
-  size_t n = strlen(s);
-  if (out) memcpy(out, s, n);
-  return n;
-}
-
-static size_t emit_object(lua_State *L, const body_schema_t *schema, int idx, char *out);
+static void emit_object(lua_State *L, const body_schema_t *schema, int idx, out_t *o);
 
 /* The value at the top of the stack, of a field's kind. */
-static size_t emit_value(lua_State *L, const field_spec_t *f, char *out) {
+static void emit_value(lua_State *L, const field_spec_t *f, out_t *o) {
   int idx = lua_gettop(L);
-  size_t n = 0, len, i, count;
+  size_t len, i, count;
   const char *s;
   switch (f->kind) {
-  case FIELD_OBJECT: return emit_object(L, f->sub, idx, out);
+  case FIELD_OBJECT: emit_object(L, f->sub, idx, o); return;
   case FIELD_ROLE: case FIELD_ORG_ROLE: case FIELD_USERNAME: case FIELD_ID: case FIELD_TEAM_NAME:
     s = lua_tolstring(L, idx, &len);
-    return emit_string(s, len, out);
+    emit_string(o, s, len);
+    return;
   default: /* a list: of strings, or of objects */
     count = aa_rawlen(L, idx);
-    n += emit_literal("[", out ? out + n : NULL);
+    put_byte(o, '[');
     for (i = 1; i <= count; i++) {
-      if (i > 1) n += emit_literal(",", out ? out + n : NULL);
+      if (i > 1) put_byte(o, ',');
       lua_rawgeti(L, idx, (int)i);
       if (f->kind == FIELD_OBJECT_LIST) {
-        n += emit_object(L, f->sub, lua_gettop(L), out ? out + n : NULL);
+        emit_object(L, f->sub, lua_gettop(L), o);
       } else {
         s = lua_tolstring(L, -1, &len);
-        n += emit_string(s, len, out ? out + n : NULL);
+        emit_string(o, s, len);
       }
       lua_pop(L, 1);
     }
-    n += emit_literal("]", out ? out + n : NULL);
-    return n;
+    put_byte(o, ']');
   }
 }
 
-static size_t emit_object(lua_State *L, const body_schema_t *schema, int idx, char *out) {
+static void emit_object(lua_State *L, const body_schema_t *schema, int idx, out_t *o) {
   const field_spec_t *f;
-  size_t n = 0;
   int first = 1;
-  n += emit_literal("{", out);
+  put_byte(o, '{');
   for (f = schema->fields; f->name; f++) {
-    lua_pushstring(L, f->name);
-    lua_rawget(L, idx);
+    lua_getfield(L, idx, f->name);
     if (!lua_isnil(L, -1)) {
-      if (!first) n += emit_literal(",", out ? out + n : NULL);
+      if (!first) put_byte(o, ',');
       first = 0;
-      n += emit_string(f->name, strlen(f->name), out ? out + n : NULL);
-      n += emit_literal(":", out ? out + n : NULL);
-      n += emit_value(L, f, out ? out + n : NULL);
+      emit_string(o, f->name, strlen(f->name));
+      put_byte(o, ':');
+      emit_value(L, f, o);
     }
     lua_pop(L, 1);
   }
-  n += emit_literal("}", out ? out + n : NULL);
-  return n;
+  put_byte(o, '}');
 }
 
-static size_t emit_body(lua_State *L, const body_schema_t *schema, int idx, char *out) {
+static void emit_body(lua_State *L, const body_schema_t *schema, int idx, out_t *o) {
   if (schema->list_of) {
     field_spec_t list = { "", FIELD_OBJECT_LIST, 1, NULL };
-    size_t n;
     list.sub = schema->list_of;
     lua_pushvalue(L, idx);
-    n = emit_value(L, &list, out);
+    emit_value(L, &list, o);
     lua_pop(L, 1);
-    return n;
+    return;
   }
-  return emit_object(L, schema, idx, out);
+  emit_object(L, schema, idx, o);
 }
 
 /* Pushes the JSON text of a valid body. */
 static void push_body_json(lua_State *L, const body_schema_t *schema, int idx) {
-  size_t n, written;
-  char *out;
+  char small[1024];
+  out_t o;
+  size_t need;
   idx = aa_absindex(L, idx);
   luaL_checkstack(L, 2 * M_DEPTH + 8, "body nested too deeply");
-  n = emit_body(L, schema, idx, NULL);
-  out = (char *)lua_newuserdata(L, n > 0 ? n : 1); /* scratch, collected */
-  written = emit_body(L, schema, idx, out);
-  lua_pushlstring(L, out, written);
+  o.data = small;
+  o.cap = sizeof small;
+  o.n = 0;
+  emit_body(L, schema, idx, &o);
+  if (o.n <= o.cap) {
+    lua_pushlstring(L, small, o.n);
+    return;
+  }
+  need = o.n;
+  o.data = (char *)lua_newuserdata(L, need); /* scratch, collected */
+  o.cap = need;
+  o.n = 0;
+  emit_body(L, schema, idx, &o);
+  lua_pushlstring(L, o.data, o.n);
   lua_remove(L, -2);
 }
 
@@ -807,6 +847,32 @@ static int l_check_id(lua_State *L) {
   problem_t p;
   const char *field = luaL_optstring(L, 2, "id");
   return push_result(L, check_id(L, 1, field, &p), &p);
+}
+
+/* core.id_path(head, id1, name1, piece1 [, id2, name2, piece2 ...])
+ *   -> head .. id1 .. piece1 .. id2 .. piece2 ... | nil, field, message
+ * A request path whose parameters are all ids: each checked (ids need no
+ * escaping once checked) and the path joined in one step. */
+static int l_id_path(lua_State *L) {
+  problem_t p;
+  luaL_Buffer b;
+  int i, n = lua_gettop(L);
+  luaL_argcheck(L, n >= 4 && (n - 1) % 3 == 0, n, "head, then id, name, piece triples");
+  for (i = 2; i <= n; i += 3) {
+    luaL_checkstring(L, i + 2); /* the piece after it */
+    if (!check_id(L, i, luaL_checkstring(L, i + 1), &p)) return push_result(L, 0, &p);
+  }
+  luaL_checkstring(L, 1);
+  luaL_buffinit(L, &b);
+  for (i = 1; i <= n; i++) {
+    size_t len;
+    const char *s;
+    if (i % 3 == 0) continue; /* a name: 3, 6, 9, ... */
+    s = lua_tolstring(L, i, &len);
+    luaL_addlstring(&b, s, len);
+  }
+  luaL_pushresult(&b);
+  return 1;
 }
 
 static int l_check_username(lua_State *L) {
@@ -866,6 +932,7 @@ static int l_suggest_role(lua_State *L) {
 void schema_register(lua_State *L, int module_index) {
   static const luaL_Reg fns[] = {
     { "check_id", l_check_id },
+    { "id_path", l_id_path },
     { "check_username", l_check_username },
     { "check_team_name", l_check_team_name },
     { "check_roles", l_check_roles },

@@ -44,6 +44,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,12 +75,20 @@ transport_t *transport_check_idle(lua_State *L, int idx) {
 
 static transport_t *check_open(lua_State *L) { return transport_check_idle(L, 1); }
 
-/* Frees a header list after wiping it: it may carry a bearer token. */
-void transport_free_headers(transport_t *t) {
+/* Wipes and frees a list of header lines: it may carry a bearer token. */
+static void free_lines(struct curl_slist *list) {
   struct curl_slist *h;
-  for (h = t->headers; h; h = h->next) buffer_wipe_bytes(h->data, strlen(h->data));
-  curl_slist_free_all(t->headers);
-  t->headers = NULL;
+  for (h = list; h; h = h->next) buffer_wipe_bytes(h->data, strlen(h->data));
+  curl_slist_free_all(list);
+}
+
+void transport_free_headers(transport_t *t) {
+  if (t->curl && t->headers) curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, NULL);
+  free_lines(t->headers);
+  t->headers = t->last_fixed = NULL;
+  free(t->lines);
+  t->lines = NULL;
+  t->lines_len = 0;
 }
 
 /* ---- libcurl callbacks (pure C) --------------------------------------- */
@@ -178,6 +187,34 @@ static void set_secret_buffers(transport_t *t) {
   t->head.secret = 1; /* cookies, if a proxy or server sets any */
 }
 
+/* Header names and values: no CR, LF or NUL (a Lua string may embed one,
+ * and C would silently cut the value there). */
+static int valid_header_text(const char *s, size_t len) {
+  size_t i;
+  for (i = 0; i < len; i++)
+    if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return 0;
+  return 1;
+}
+
+/* "Name: value" in malloc'd memory, or NULL when out of memory. */
+static char *header_line(const char *name, const char *value) {
+  size_t nl = strlen(name), vl = strlen(value);
+  char *line = malloc(nl + 2 + vl + 1);
+  if (!line) return NULL;
+  memcpy(line, name, nl);
+  memcpy(line + nl, ": ", 2);
+  memcpy(line + nl + 2, value, vl + 1);
+  return line;
+}
+
+/* Compression: gzip, when this libcurl has zlib (as Go's net/http asks:
+ * every server that compresses speaks it; a listing of 500 users shrinks
+ * about tenfold).  Empty when libcurl cannot decode it. */
+static const char *accept_encoding(void) {
+  const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+  return (v->features & CURL_VERSION_LIBZ) ? "gzip" : NULL;
+}
+
 static int l_transport(lua_State *L) {
   transport_t *t;
   credential_t *cred;
@@ -206,6 +243,8 @@ static int l_transport(lua_State *L) {
    * has copied them: a converted or computed value popped early could be
    * collected before curl_easy_setopt reads it. */
   ua = opt_string(L, "user_agent");
+  if (ua && !valid_header_text(ua, strlen(ua)))
+    return luaL_error(L, "atlas-admin: transport option user_agent contains CR or LF");
   ca_file = opt_string(L, "ca_file");
   ca_path = opt_string(L, "ca_path");
   proxy = opt_string(L, "proxy");
@@ -245,12 +284,20 @@ static int l_transport(lua_State *L) {
   /* TLS verification stays on; ca_file/ca_path only change which CAs are trusted. */
   SET(CURLOPT_SSL_VERIFYPEER, 1L);
   SET(CURLOPT_SSL_VERIFYHOST, 2L);
-  SET(CURLOPT_ACCEPT_ENCODING, "");   /* whatever this libcurl can decode */
   if (ca_file) SET(CURLOPT_CAINFO, ca_file);
   if (ca_path) SET(CURLOPT_CAPATH, ca_path);
   /* Without a proxy option libcurl reads the standard *_proxy variables. */
   if (proxy) SET(CURLOPT_PROXY, proxy);
-  if (ua) SET(CURLOPT_USERAGENT, ua);
+  /* User-Agent and Accept-Encoding travel as fixed header lines, built
+   * once here: set as options, libcurl formats both lines again for every
+   * request.  ACCEPT_ENCODING is still set: it is what turns decoding of a
+   * compressed answer on (libcurl sends our line instead of its own). */
+  if (ua && !(t->ua_line = header_line("User-Agent", ua)))
+    return luaL_error(L, "atlas-admin: out of memory");
+  if (accept_encoding()) {
+    SET(CURLOPT_ACCEPT_ENCODING, accept_encoding());
+    snprintf(t->ae_line, sizeof t->ae_line, "Accept-Encoding: %s", accept_encoding());
+  }
   if (trace) {
     SET(CURLOPT_DEBUGFUNCTION, trace_on_debug);
     SET(CURLOPT_DEBUGDATA, &t->tr);
@@ -272,15 +319,6 @@ static int l_transport(lua_State *L) {
 
 /* ---- a request --------------------------------------------------------- */
 
-/* Header names and values: no CR, LF or NUL (a Lua string may embed one,
- * and C would silently cut the value there). */
-static int valid_header_text(const char *s, size_t len) {
-  size_t i;
-  for (i = 0; i < len; i++)
-    if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return 0;
-  return 1;
-}
-
 /* Methods are upper-case tokens; URLs are absolute http(s) without space,
  * control bytes or NUL.  The Lua layer builds both; the core checks them
  * again so it is safe when called on its own. */
@@ -298,8 +336,18 @@ void transport_check_url(lua_State *L, int idx) {
   luaL_argcheck(L, (len > 7 && strncmp((const char *)u, "http://", 7) == 0) ||
                    (len > 8 && strncmp((const char *)u, "https://", 8) == 0), idx,
                 "URL must start with http:// or https://");
-  /* every byte once, no branch per byte: a space, control byte, DEL or NUL */
-  for (i = 0; i < len; i++) bad |= (unsigned char)((u[i] <= 0x20) | (u[i] == 0x7f));
+  /* A space, control byte, DEL or NUL anywhere: eight bytes at a time
+   * (every call pays this on a ~100-byte URL).  For a word w, a byte below
+   * 0x21 shows as a high bit in (w - 0x21..21) & ~w, and a DEL as a zero
+   * byte of w ^ 0x7f..7f; bytes from 0x80 up never match either. */
+  for (i = 0; i + 8 <= len; i += 8) {
+    uint64_t w, d;
+    memcpy(&w, u + i, 8);
+    d = w ^ 0x7f7f7f7f7f7f7f7fULL;
+    bad |= (((w - 0x2121212121212121ULL) & ~w) | ((d - 0x0101010101010101ULL) & ~d)) & 0x8080808080808080ULL
+           ? 1 : 0;
+  }
+  for (; i < len; i++) bad |= (unsigned char)((u[i] <= 0x20) | (u[i] == 0x7f));
   luaL_argcheck(L, !bad, idx, "URL contains a space, control byte or NUL");
 }
 
@@ -311,30 +359,35 @@ int transport_append_header(transport_t *t, const char *line) {
   return 0;
 }
 
-/* Adds "Authorization: Bearer <token>" built in C memory: the token never
- * becomes a Lua string.  No Lua call happens while line is allocated. */
-static int append_bearer(transport_t *t, const credential_t *bearer) {
-  static const char prefix[] = "Authorization: Bearer ";
-  size_t n = sizeof prefix - 1 + bearer->secret_len + 1;
-  char *line = malloc(n);
-  int rc;
-  if (!line) return -1;
-  memcpy(line, prefix, sizeof prefix - 1);
-  memcpy(line + sizeof prefix - 1, credential_secret(bearer), bearer->secret_len);
-  line[n - 1] = '\0';
-  rc = transport_append_header(t, line); /* libcurl's slist keeps a copy, wiped in transport_free_headers */
-  buffer_wipe_bytes(line, n);
-  free(line);
-  return rc;
-}
-
-/* Builds t->headers from the table at idx (and the bearer credential, if
- * any).  Each line is formatted on the Lua stack and copied by libcurl, so
- * no C string is live if a Lua error is raised. */
-static void build_headers(lua_State *L, transport_t *t, int idx, credential_t *bearer) {
+int transport_fixed_headers(transport_t *t) {
   transport_free_headers(t);
   /* No Expect: 100-continue wait: it would cost a round trip per call. */
-  if (transport_append_header(t, "Expect:") != 0) luaL_error(L, "atlas-admin: out of memory");
+  if (transport_append_header(t, "Expect:") != 0) return -1;
+  if (t->ua_line && transport_append_header(t, t->ua_line) != 0) return -1;
+  if (t->ae_line[0] && transport_append_header(t, t->ae_line) != 0) return -1;
+  return 0;
+}
+
+/* The list's last node: where the bearer line goes. */
+static struct curl_slist *last_node(struct curl_slist *h) {
+  while (h && h->next) h = h->next;
+  return h;
+}
+
+static void check_header(lua_State *L, const char *k, size_t kl, const char *v, size_t vl) {
+  if (kl == 0 || !valid_header_text(k, kl) || !valid_header_text(v, vl) || memchr(k, ':', kl) ||
+      memchr(k, ' ', kl))
+    luaL_error(L, "atlas-admin: invalid header name or value (CR, LF, NUL, ':' or space)");
+  /* A caller's Authorization would bypass the credential rules. */
+  if (kl == 13 && strncasecmp(k, "authorization", 13) == 0)
+    luaL_error(L, "atlas-admin: Authorization is set by the credential, not by headers");
+}
+
+/* The list from a table { ["Name"] = "value" }, built for this request.
+ * Each line is formatted on the Lua stack and copied by libcurl, so no C
+ * string is live if a Lua error is raised. */
+static void headers_from_table(lua_State *L, transport_t *t, int idx) {
+  if (transport_fixed_headers(t) != 0) luaL_error(L, "atlas-admin: out of memory");
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {      /* key, value */
     size_t kl, vl;
@@ -344,17 +397,74 @@ static void build_headers(lua_State *L, transport_t *t, int idx, credential_t *b
       luaL_error(L, "atlas-admin: header names and values must be strings");
     k = lua_tolstring(L, -2, &kl);
     v = lua_tolstring(L, -1, &vl);
-    if (kl == 0 || !valid_header_text(k, kl) || !valid_header_text(v, vl) || memchr(k, ':', kl) ||
-        memchr(k, ' ', kl))
-      luaL_error(L, "atlas-admin: invalid header name or value (CR, LF, NUL, ':' or space)");
-    /* A caller's Authorization would bypass the credential rules. */
-    if (kl == 13 && strncasecmp(k, "authorization", 13) == 0)
-      luaL_error(L, "atlas-admin: Authorization is set by the credential, not by headers");
+    check_header(L, k, kl, v, vl);
     lua_pushfstring(L, "%s: %s", k, v); /* key, value, line */
     if (transport_append_header(t, lua_tostring(L, -1)) != 0) luaL_error(L, "atlas-admin: out of memory");
     lua_pop(L, 2);                     /* key */
   }
-  if (bearer && append_bearer(t, bearer) != 0) luaL_error(L, "atlas-admin: out of memory");
+  t->last_fixed = last_node(t->headers);
+}
+
+/* The list from a string of "Name: value" lines joined by CRLF; kept
+ * (with a copy of the string) so the next request with the same string
+ * reuses it.  Checked line by line when built. */
+static void headers_from_lines(lua_State *L, transport_t *t, int idx) {
+  size_t len;
+  const char *s = lua_tolstring(L, idx, &len), *end = s + len, *p = s;
+  if (t->lines && t->lines_len == len && memcmp(t->lines, s, len) == 0) return;
+  if (transport_fixed_headers(t) != 0) luaL_error(L, "atlas-admin: out of memory");
+  while (p < end) {
+    const char *eol = p, *colon, *v;
+    while (eol < end && !(eol[0] == '\r' && eol + 1 < end && eol[1] == '\n')) eol++;
+    colon = memchr(p, ':', (size_t)(eol - p));
+    if (!colon) luaL_error(L, "atlas-admin: a header line must read \"Name: value\"");
+    for (v = colon + 1; v < eol && *v == ' '; v++) {}
+    check_header(L, p, (size_t)(colon - p), v, (size_t)(eol - v));
+    lua_pushlstring(L, p, (size_t)(eol - p)); /* the line, NUL-terminated, copied by libcurl */
+    if (transport_append_header(t, lua_tostring(L, -1)) != 0) luaL_error(L, "atlas-admin: out of memory");
+    lua_pop(L, 1);
+    p = eol + 2;
+  }
+  t->last_fixed = last_node(t->headers);
+  if ((t->lines = malloc(len + 1)) != NULL) { /* no copy: rebuilt next time, still correct */
+    memcpy(t->lines, s, len);
+    t->lines_len = len;
+  }
+}
+
+/* Hangs "Authorization: Bearer <token>", built in C memory, off the list
+ * for one transfer: the token never becomes a Lua string, and no Lua
+ * call happens while line is allocated. */
+static int attach_bearer(transport_t *t, const credential_t *bearer) {
+  static const char prefix[] = "Authorization: Bearer ";
+  size_t n = sizeof prefix - 1 + bearer->secret_len + 1;
+  char *line = malloc(n);
+  struct curl_slist *node;
+  if (!line) return -1;
+  memcpy(line, prefix, sizeof prefix - 1);
+  memcpy(line + sizeof prefix - 1, credential_secret(bearer), bearer->secret_len);
+  line[n - 1] = '\0';
+  node = curl_slist_append(NULL, line); /* libcurl's copy, wiped in detach_bearer */
+  buffer_wipe_bytes(line, n);
+  free(line);
+  if (!node) return -1;
+  t->last_fixed->next = node;
+  return 0;
+}
+
+static void detach_bearer(transport_t *t) {
+  if (!t->last_fixed || !t->last_fixed->next) return;
+  free_lines(t->last_fixed->next);
+  t->last_fixed->next = NULL;
+}
+
+/* Builds t->headers for a request: from the table or lines string at idx,
+ * then the bearer line (if any). */
+static void build_headers(lua_State *L, transport_t *t, int idx, credential_t *bearer) {
+  detach_bearer(t);
+  if (lua_type(L, idx) == LUA_TSTRING) headers_from_lines(L, t, idx);
+  else headers_from_table(L, t, idx);
+  if (bearer && attach_bearer(t, bearer) != 0) luaL_error(L, "atlas-admin: out of memory");
 }
 
 CURLcode transport_set_method(CURL *c, const char *method, const char *body, size_t body_len, int copy) {
@@ -456,8 +566,8 @@ void transport_begin_transfer(transport_t *t) {
 /* After a transfer: the header list (it may hold a bearer token) is
  * unhooked and wiped.  Pure C. */
 void transport_after_transfer(transport_t *t) {
-  curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, NULL);
-  transport_free_headers(t);
+  detach_bearer(t);
+  if (!t->lines) transport_free_headers(t);
 }
 
 int transport_push_response(lua_State *L, transport_t *t, CURLcode rc, int with_body, int always_info) {
@@ -505,7 +615,8 @@ CURLcode transport_setup_request(lua_State *L, transport_t *t, int base, int cop
   transport_check_url(L, base + 1);
   method = lua_tostring(L, base);
   url = lua_tostring(L, base + 1);
-  luaL_checktype(L, base + 2, LUA_TTABLE);
+  luaL_argcheck(L, lua_type(L, base + 2) == LUA_TTABLE || lua_type(L, base + 2) == LUA_TSTRING, base + 2,
+                "headers must be a table or a string of header lines");
   body = luaL_optlstring(L, base + 3, NULL, &body_len);
   if (!lua_isnoneornil(L, base + 4)) {
     bearer = credential_check(L, base + 4);
@@ -567,6 +678,8 @@ static int l_close(lua_State *L) {
     atomic_fetch_sub(&open_transports, 1);
   }
   transport_free_headers(t);
+  free(t->ua_line);
+  t->ua_line = NULL;
   buffer_free(&t->head, 1);
   buffer_free(&t->body, 1);
   buffer_free(&t->form, 1);

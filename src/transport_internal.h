@@ -43,7 +43,18 @@ typedef struct {
 
 typedef struct transport_s {
   CURL *curl;                 /* NULL once closed */
-  struct curl_slist *headers; /* the current request's headers (may hold a token) */
+  /* The request headers: the fixed lines (Expect, User-Agent,
+   * Accept-Encoding), the request's own, then the bearer line for the
+   * length of one transfer.  A request that names its headers as a
+   * string of lines (what the client compiles once per operation) reuses
+   * the list while that string stays the same: nothing per call but the
+   * bearer line.  last_fixed: the node the bearer line hangs off. */
+  struct curl_slist *headers;
+  struct curl_slist *last_fixed;
+  char *lines;                /* the header-lines string the list was built from, if cached */
+  size_t lines_len;
+  char *ua_line;              /* "User-Agent: ...", or NULL */
+  char ae_line[64];           /* "Accept-Encoding: ..." (what this libcurl decodes) */
   buffer_t head;              /* header block of the latest response */
   buffer_t body;              /* body of the latest response (may hold a token) */
   buffer_t form;              /* an OAuth form body (oauth.c; may hold a token) */
@@ -62,11 +73,13 @@ transport_t *transport_check_idle(lua_State *L, int idx);
  * space, control byte or NUL. */
 void transport_check_url(lua_State *L, int idx);
 
-/* The request header list: wiped and freed (it may carry a bearer token);
- * one C string appended (0, or -1 when out of memory, the old list kept).
- * Pure C. */
+/* The request header list: wiped, freed and unhooked from the handle (it
+ * may carry a bearer token); one C string appended (0, or -1 when out of
+ * memory, the old list kept); the fixed lines every request starts with
+ * (a fresh list: Expect, User-Agent, Accept-Encoding).  Pure C. */
 void transport_free_headers(transport_t *t);
 int transport_append_header(transport_t *t, const char *line);
+int transport_fixed_headers(transport_t *t);
 
 /* Sets the method and the body (NULL: none) on the handle; the body is
  * copied by libcurl when copy is set, else it must outlive the transfer. */
@@ -82,8 +95,10 @@ void transport_begin_transfer(transport_t *t);
  * the handle's request state; returns libcurl's verdict on the options. */
 CURLcode transport_setup_request(lua_State *L, transport_t *t, int base, int copy_body);
 
-/* After a transfer (or a failed setup): unhooks and wipes the header
- * list.  Pure C, never raises. */
+/* After a transfer (or a failed setup): the bearer line is unhooked and
+ * wiped; a header list built from a table is freed, one built from a
+ * header-lines string is kept for the next request.  Pure C, never
+ * raises. */
 void transport_after_transfer(transport_t *t);
 
 /* Pushes status, headers, body (an empty string unless with_body), info |

@@ -18,6 +18,7 @@ local trace = require "atlas_admin.trace"
 local warnings = require "atlas_admin.warnings"
 
 local VERSION = "0.1.0"
+local NO_OPTIONS = options.NO_OPTIONS
 
 local Client = {}
 Client.__index = Client
@@ -102,14 +103,12 @@ function Client:_prepare(name, args, body, call_opts, filter)
     compiled = request.compile(name, operations.rows[name], self._settings)
     self._compiled[name] = compiled
   end
-  local flags, err = options.call(call_opts, name)
-  if not flags then return nil, err end
-  local prepared
-  prepared, err = request.prepare_compiled(compiled, self._settings, args, body, flags, filter)
-  if not prepared then return nil, err end
-  prepared.dry_run = flags.dry_run == true
-  prepared.retries, prepared.retry_deadline = flags.retries, flags.retry_deadline
-  return prepared
+  local flags, err = NO_OPTIONS, nil
+  if call_opts ~= nil then
+    flags, err = options.call(call_opts, name)
+    if not flags then return nil, err end
+  end
+  return request.prepare_compiled(compiled, self._settings, args, body, flags, filter)
 end
 
 -- The bearer credential for the next request: nil for digest (libcurl
@@ -182,8 +181,8 @@ end
 
 -- One transfer on a transport, its trace delivered.
 function Client:_transfer(transport, prepared, bearer)
-  local status, headers, body, info = transport:send(prepared.method, prepared.url, prepared.headers, prepared.body,
-    bearer, not prepared.idempotent)
+  local status, headers, body, info = transport:send(prepared.method, prepared.url,
+    prepared.header_lines or prepared.headers, prepared.body, bearer, not prepared.idempotent)
   if self._settings.trace then trace.deliver(self._settings.trace, prepared.operation, info) end
   return status, headers, body, info
 end
@@ -232,7 +231,10 @@ end
 function Client:_execute_once(prepared)
   local status, headers, body = self:_send(prepared)
   if not status then return nil, headers end
-  warnings.check(self._settings.on_warning, prepared, headers)
+  local on_warning = self._settings.on_warning
+  if on_warning ~= false and (headers.deprecation or headers.sunset) then
+    warnings.check(on_warning, prepared, headers)
+  end
   local value, res, extra = response.parse(prepared, status, headers, body, self._json, self._settings.auth_kind)
   if value ~= nil then return show.result(prepared, value, res), res end
   return nil, sunset.check(self, prepared, res), show.attach(extra, "response")

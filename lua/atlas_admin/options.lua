@@ -327,6 +327,8 @@ local CALL_NUMBERS = { retries = true, retry_deadline = true }
 -- a call validate and return the request it would send, sending nothing.
 -- No options (most calls) are one shared empty table: nothing writes to it.
 local NO_OPTIONS = setmetatable({}, { __newindex = function() error("atlas-admin: the call options are read-only", 2) end })
+M.NO_OPTIONS = NO_OPTIONS
+
 function M.call(opts, operation)
   if opts == nil then return NO_OPTIONS end
   if type(opts) ~= "table" then

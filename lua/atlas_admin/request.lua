@@ -1,6 +1,11 @@
 -- Builds a prepared request: plain data, no I/O, no secrets.
 --
---   { operation, resource, method, path, query, url, headers, body, envelope, result, presents, idempotent }
+--   { path, query, url, body, envelope [, dry_run, retries, retry_deadline] }
+--   and, through its metatable (shared by the operation's calls):
+--   { operation, resource, method, result, presents, idempotent, headers, header_lines, dry_run = false }
+-- (header_lines: the headers as CRLF-joined "Name: value" lines, what the
+-- transports send; headers: the same as a table, for people and traces;
+-- nothing writes to a prepared request's operation fields)
 --
 -- Authorization is not part of it: the transport adds it (digest through
 -- libcurl, bearer from the credential), so a prepared request can be shown
@@ -33,6 +38,7 @@ local PARAMS = {
 }
 
 local check_id = core.check_id
+local id_path = core.id_path -- checks the ids and joins the path in one call
 
 local function check_id_param(value, param)
   local ok, field, message = check_id(value, param)
@@ -149,6 +155,44 @@ local function add_flags(parts, op, call_opts, defaults)
   return flags
 end
 
+-- The path builder of an operation: args -> path | nil, err.  The usual
+-- shapes (up to two ids: nearly every call) are one call into the C core
+-- (checks and join); the rest go through the general loop.
+local function path_builder(name, prefix, pieces, params, tail)
+  local ids_only = true
+  for _, p in ipairs(params) do
+    if p.check ~= check_id_param then ids_only = false end
+  end
+  if #params == 0 then
+    local path = prefix .. tail
+    return function() return path end
+  elseif ids_only and #params == 1 then
+    local head, i1, n1 = prefix .. pieces[1], params[1].index, params[1].name
+    return function(args)
+      local path, field, message = id_path(head, args[i1], n1, tail)
+      if not path then return nil, errors.validation(field, message, name) end
+      return path
+    end
+  elseif ids_only and #params == 2 then
+    local head, mid = prefix .. pieces[1], pieces[2]
+    local i1, n1, i2, n2 = params[1].index, params[1].name, params[2].index, params[2].name
+    return function(args)
+      local path, field, message = id_path(head, args[i1], n1, mid, args[i2], n2, tail)
+      if not path then return nil, errors.validation(field, message, name) end
+      return path
+    end
+  end
+  return function(args)
+    local path = prefix
+    for i, p in ipairs(params) do
+      local segment, field, message = p.check(args[p.index], p.name)
+      if not segment then return nil, errors.validation(field, message, name) end
+      path = path .. pieces[i] .. segment
+    end
+    return path .. tail
+  end
+end
+
 --- What a call of an operation needs that depends only on the operation
 -- and the client: its path split into literal pieces and parameters (with
 -- their checkers), the URL's prefix, the header tables (shared by every
@@ -173,30 +217,33 @@ function M.compile(name, op, settings)
   for _, flag in ipairs(op.query) do
     if settings[flag] == true then default_query[#default_query + 1] = flag .. "=true" end
   end
+  -- Headers: a table for people (dry runs, traces), and the same as
+  -- CRLF-joined lines, what the transports send: a transport keeps what it
+  -- built from an unchanged string (the libcurl header list), so a call
+  -- builds none.  A call sends Content-Type when its operation has a body.
+  local headers, header_lines = { Accept = media_type }, "Accept: " .. media_type
+  if op.body then
+    headers["Content-Type"] = media_type
+    header_lines = header_lines .. "\r\nContent-Type: " .. media_type
+  end
+  local operation_fields = {
+    operation = name, resource = op.resource, method = op.method, result = op.result, presents = op.presents,
+    idempotent = op.idempotent, headers = headers, header_lines = header_lines, dry_run = false,
+  }
   return {
+    -- a prepared request's metatable: the operation's fields, shared
+    prepared_mt = { __index = operation_fields },
     name = name, op = op, method = op.method, resource = op.resource, result = op.result, presents = op.presents,
     idempotent = op.idempotent, schema = op.body, base = settings.base_url .. prefix, prefix = prefix,
-    pieces = pieces, params = params, tail = tail,
-    headers = { Accept = media_type },
-    body_headers = { Accept = media_type, ["Content-Type"] = media_type },
+    build_path = path_builder(name, prefix, pieces, params, tail),
     -- the query when the call passes no filter and no flag of its own
     default_query = table.concat(default_query, "&"),
   }
 end
 
--- The path with its parameters checked: path | nil, err.
-local function expand(c, args)
-  local path = c.prefix
-  for i, p in ipairs(c.params) do
-    local segment, field, message = p.check(args[p.index], p.name)
-    if not segment then return nil, errors.validation(field, message, c.name) end
-    path = path .. c.pieces[i] .. segment
-  end
-  return path .. c.tail
-end
-
 -- true when the call's options set none of the query flags.
 local function flags_default(op, call_opts)
+  if next(call_opts) == nil then return true end
   for _, flag in ipairs(op.query) do
     if call_opts[flag] ~= nil then return false end
   end
@@ -208,15 +255,15 @@ end
 -- nil; call_opts: checked per-call options; filter: the caller's filter
 -- table or nil.  Returns the prepared request or nil, err.
 function M.prepare_compiled(c, settings, args, body, call_opts, filter)
-  local path, err = expand(c, args)
+  local path, err = c.build_path(args)
   if not path then return nil, err end
 
-  local encoded, headers = nil, c.headers
+  local encoded
   if c.schema then
     -- validated and encoded in one call into the C core
     local ok, field_or_json, message = core.check_body(c.schema, body, settings.extra_roles_set)
     if not ok then return nil, errors.validation(field_or_json, message, c.name) end
-    encoded, headers = field_or_json, c.body_headers
+    encoded = field_or_json
   end
 
   local query, envelope
@@ -229,20 +276,19 @@ function M.prepare_compiled(c, settings, args, body, call_opts, filter)
     envelope = add_flags(parts, c.op, call_opts, settings).envelope
     query = table.concat(parts, "&")
   end
-  return {
-    operation = c.name,
-    resource = c.resource,
-    method = c.method,
+  -- What is the call's own (five fields: a small table); the operation's
+  -- fields are read through the compiled operation's metatable.
+  local prepared = setmetatable({
     path = path,
     query = query,
     url = settings.base_url .. path .. (query ~= "" and "?" .. query or ""),
-    headers = headers,
     body = encoded,
     envelope = envelope or false,
-    result = c.result,
-    presents = c.presents,
-    idempotent = c.idempotent,
-  }
+  }, c.prepared_mt)
+  if call_opts.dry_run then prepared.dry_run = true end
+  if call_opts.retries then prepared.retries = call_opts.retries end
+  if call_opts.retry_deadline then prepared.retry_deadline = call_opts.retry_deadline end
+  return prepared
 end
 
 --- The prepared request of one call (compiling the operation on the way;

@@ -17,10 +17,21 @@ local AUTH_HINTS = {
 }
 M.AUTH_HINTS = AUTH_HINTS
 
-local function is_json(content_type)
-  if not content_type then return false end
+local function media_type_is_json(content_type)
   local mt = content_type:lower():match("^%s*([^;%s]+)")
   return mt == "application/json" or (mt ~= nil and mt:match("^application/[%w%.%-]*%+json$") ~= nil)
+end
+
+-- A server sends a handful of distinct Content-Type values: each is
+-- looked at once (pattern matching on every answer costs more than the
+-- rest of the parse), the memo bounded in case a server varies them.
+local json_types, json_type_count = {}, 0
+
+local function learn_json_type(content_type)
+  local known = media_type_is_json(content_type)
+  if json_type_count >= 64 then json_types, json_type_count = {}, 0 end
+  json_types[content_type], json_type_count = known, json_type_count + 1
+  return known
 end
 
 -- Retry-After in seconds (delta-seconds or an HTTP-date), or nil.
@@ -34,8 +45,12 @@ end
 function M.parse(prepared, status, headers, raw, json, auth_kind)
   local response = { status = status, headers = headers, body = raw }
   local content_type = headers["content-type"]
-  local decoded
-  if is_json(content_type) and raw ~= "" then
+  local decoded, json_type = nil, false
+  if content_type then
+    json_type = json_types[content_type]
+    if json_type == nil then json_type = learn_json_type(content_type) end
+  end
+  if json_type and raw ~= "" then
     decoded = json.decode(raw) -- nil when malformed or truncated
   end
 

@@ -157,6 +157,8 @@ for kind, format in pairs(FORMATS) do
   METATABLES[kind] = { __tostring = format, __name = "atlas." .. kind }
 end
 
+local RESPONSE_MT = METATABLES.response
+
 --- Adds a presentation kind (modules that own a kind of value, such as
 -- plans or the org access model, register its format here).
 function M.format(kind, format)
@@ -186,15 +188,21 @@ end
 
 --- Presents a call's result and response (called by the client): each
 -- operation row says what one result is (its `presents`); a list gets
--- the list form, a page's results the item form.
+-- the list form, a page's results the item form.  (On every call: the
+-- common shapes set the metatables directly, without attach's checks.)
 function M.result(prepared, value, response)
-  if type(response) == "table" and response.status then M.attach(response, "response") end
+  if type(response) == "table" and response.status and getmetatable(response) == nil then
+    setmetatable(response, RESPONSE_MT)
+  end
   local kind = prepared.presents
   if not kind then return value end
-  if prepared.result == "list" then
+  local result = prepared.result
+  if result == "object" then
+    if getmetatable(value) == nil then setmetatable(value, METATABLES[kind]) end
+  elseif result == "list" then
     for _, item in ipairs(value) do M.attach(item, kind) end
     M.attach(value, kind .. "_list")
-  elseif prepared.result == "page" then
+  elseif result == "page" then
     for _, item in ipairs(value.results) do M.attach(item, kind) end
   else
     M.attach(value, kind)

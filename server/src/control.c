@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "server.h"
 
 stats_t stats;
@@ -40,8 +42,11 @@ static json_t *request_log; /* GET /__mock/log */
 int control_sunset(void) { return sunset_gone; }
 
 /* Records an API request (never OAuth bodies: they hold secrets). */
-void control_log(const char *method, const char *url, unsigned status, const request_t *req) {
+void control_log(struct MHD_Connection *c, const char *method, const char *url, unsigned status,
+                 const request_t *req) {
   json_t *body = NULL;
+  const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+  const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
   if (!request_log) request_log = json_array();
   if (json_array_size(request_log) >= LOG_MAX) return;
   if (req && req->body && req->len && strncmp(url, "/api/oauth/", 11) != 0) {
@@ -49,8 +54,9 @@ void control_log(const char *method, const char *url, unsigned status, const req
     body = json_loadb(req->body, req->len, 0, &e);
     if (!body) body = json_stringn(req->body, req->len);
   }
-  json_array_append_new(request_log, json_pack("{s:s, s:s, s:i, s:o*}", "method", method, "url", url, "status",
-                                               (int)status, "body", body));
+  json_array_append_new(request_log, json_pack("{s:s, s:s, s:i, s:o*, s:s?, s:s?}", "method", method, "url", url,
+                                               "status", (int)status, "body", body, "user_agent", ua,
+                                               "accept_encoding", ae));
 }
 
 void stats_count_route(const char *method, const char *url) {
@@ -161,7 +167,22 @@ int control_fault(struct MHD_Connection *c, const char *method, const char *url,
   body = json_string_value(json_object_get(spec, "body"));
   type = json_string_value(json_object_get(spec, "content_type"));
   if (!action) {
+    const char *b64 = json_string_value(json_object_get(spec, "body_base64"));
     if (!json_object_get(spec, "status")) return 0; /* latency alone: handle normally */
+    if (b64) { /* binary bytes (a gzip body, say), given as base64 */
+      size_t in = strlen(b64);
+      unsigned char *bytes = malloc(in / 4 * 3 + 3);
+      int n = bytes ? EVP_DecodeBlock(bytes, (const unsigned char *)b64, (int)in) : -1;
+      if (n >= 0) { /* EVP_DecodeBlock counts the padding's bytes too */
+        if (in > 0 && b64[in - 1] == '=') n--;
+        if (in > 1 && b64[in - 2] == '=') n--;
+        *ret = reply_raw(c, fault.status, type, (const char *)bytes, (size_t)n, json_object_get(spec, "headers"), 1);
+      } else {
+        *ret = reply_raw(c, 500, "text/plain", "bad body_base64", 15, NULL, 0);
+      }
+      free(bytes);
+      return 1;
+    }
     if (!body) body = "";
     *ret = reply_raw(c, fault.status, type, body, strlen(body), json_object_get(spec, "headers"), 1);
     return 1;

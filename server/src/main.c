@@ -156,7 +156,7 @@ static enum MHD_Result handle_api(struct MHD_Connection *c, const char *url, con
     ret = oauth_handle(c, url, req);
   else
     ret = router_handle(c, url, method, req);
-  control_log(method, url, last_status, req);
+  control_log(c, method, url, last_status, req);
   if (!config.quiet) fprintf(stderr, "%s %s\n", method, url);
   return ret;
 }

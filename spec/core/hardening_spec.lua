@@ -215,4 +215,27 @@ describe("the core is safe on its own (point 7)", function()
       assert.has_error(function() t:send("GET", u, {}) end)
     end
   end)
+
+  it("finds a bad URL byte at every position (the check reads eight bytes at a time)", function()
+    local base = "http://127.0.0.1:9/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/invites/x"
+    for pos = 8, #base do
+      local function at(c) return base:sub(1, pos) .. string.char(c) .. base:sub(pos + 1) end
+      for _, c in ipairs { 0, 1, 9, 10, 13, 31, 32, 127 } do
+        assert.has_error(function() t:send("GET", at(c), {}) end,
+          "bad argument #2 to 'send' (URL contains a space, control byte or NUL)")
+      end
+      for _, c in ipairs { 33, 126, 128, 255 } do -- allowed: the request goes out (and finds no server)
+        assert.is_nil((t:send("GET", at(c), {})))
+      end
+    end
+  end)
+
+  it("takes the request headers as CRLF-joined lines, checked when they change", function()
+    for _, lines in ipairs { "X-A: v\nInjected: 1", "X-A: v\0x", "X A: v", "no colon", ": v",
+      "Authorization: Bearer stolen", "X-A: ok\r\nauthorization: x", "X-A: v\rY" } do
+      assert.has_error(function() t:send("GET", "http://127.0.0.1:9/", lines) end)
+    end
+    -- a good string after a refused one is built afresh, and works
+    assert.is_nil((t:send("GET", "http://127.0.0.1:9/", "Accept: application/json\r\nX-B: 1")))
+  end)
 end)

@@ -20,8 +20,6 @@ describe("request building", function()
     local req = assert(c:_prepare("update_invitation", { GID },
       { username = "hello@example.com", roles = { "GROUP_READ_ONLY", "GROUP_OWNER" } }))
     assert.same({
-      operation = "update_invitation",
-      method = "PATCH",
       path = "/api/atlas/v2/groups/" .. GID .. "/invites",
       query = "",
       url = "http://127.0.0.1:9/api/atlas/v2/groups/" .. GID .. "/invites",
@@ -29,14 +27,15 @@ describe("request building", function()
         Accept = "application/vnd.atlas.2023-01-01+json",
         ["Content-Type"] = "application/vnd.atlas.2023-01-01+json",
       },
+      header_lines = "Accept: application/vnd.atlas.2023-01-01+json\r\n"
+        .. "Content-Type: application/vnd.atlas.2023-01-01+json",
       body = '{"roles":["GROUP_READ_ONLY","GROUP_OWNER"],"username":"hello@example.com"}',
       envelope = false,
-      resource = "invitations",
-      result = "object",
-      presents = "invitation",
-      idempotent = true,
       dry_run = false,
     }, req)
+    -- the operation's own fields, shared by its calls through the metatable
+    assert.same({ "update_invitation", "PATCH", "invitations", "object", "invitation", true },
+      { req.operation, req.method, req.resource, req.result, req.presents, req.idempotent })
   end)
 
   it("builds the v2 update by id with envelope and pretty", function()

@@ -70,6 +70,22 @@ local function clean(s)
   return type(s) == "string" and not s:find("[\r\n%z]")
 end
 
+-- Header-lines strings (CRLF-joined "Name: value", what the client
+-- compiles once per operation) already checked: a few per client, so
+-- the check runs once per string, not per request.
+local checked_lines, checked_count = {}, 0
+
+local function valid_lines(s)
+  if checked_lines[s] then return true end
+  for line in (s .. "\r\n"):gmatch("(.-)\r\n") do
+    local name, value = line:match("^([^:%s]+):%s*(.*)$")
+    if not name or not clean(value) or name:lower() == "authorization" then return false end
+  end
+  if checked_count >= 64 then checked_lines, checked_count = {}, 0 end
+  checked_lines[s], checked_count = true, checked_count + 1
+  return true
+end
+
 local function redact_head(lines)
   local out = {}
   for i, line in ipairs(lines) do
@@ -114,12 +130,20 @@ function Transport:_exchange(method, url, headers, body, authorization, redact_b
 
   local lines = { method .. " " .. target .. " HTTP/1.1", "Host: " .. authority, "Connection: keep-alive" }
   if o.user_agent then lines[#lines + 1] = "User-Agent: " .. o.user_agent end
-  for k, v in pairs(headers) do
-    if not clean(k) or not clean(v) or k:find("[:%s]") or k:lower() == "authorization" then
+  if type(headers) == "string" then
+    if not valid_lines(headers) then
       sock:close()
-      error("atlas-admin: invalid header name or value (CR, LF, NUL, ':' or space)", 3)
+      error("atlas-admin: invalid header line (CR, LF, NUL, or not \"Name: value\")", 3)
     end
-    lines[#lines + 1] = k .. ": " .. v
+    lines[#lines + 1] = headers
+  else
+    for k, v in pairs(headers) do
+      if not clean(k) or not clean(v) or k:find("[:%s]") or k:lower() == "authorization" then
+        sock:close()
+        error("atlas-admin: invalid header name or value (CR, LF, NUL, ':' or space)", 3)
+      end
+      lines[#lines + 1] = k .. ": " .. v
+    end
   end
   if body then lines[#lines + 1] = "Content-Length: " .. #body end
   if authorization then lines[#lines + 1] = "Authorization: " .. authorization end
