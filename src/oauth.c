@@ -114,7 +114,7 @@ static int l_oauth(lua_State *L) {
   luaL_argcheck(L, !token || token->kind == CREDENTIAL_BEARER, 5, "bearer credential expected");
   lua_settop(L, 6);
 
-  if (transport_fixed_headers(t) != 0 || transport_append_header(t, "Accept: application/json") != 0 ||
+  if (transport_fixed_headers(t, HEADERS_LARGE_BODY) != 0 || transport_append_header(t, "Accept: application/json") != 0 ||
       transport_append_header(t, "Content-Type: application/x-www-form-urlencoded") != 0) {
     transport_free_headers(t);
     return luaL_error(L, "atlas-admin: out of memory");

@@ -299,18 +299,32 @@ static const char ORG_LIST[] =
 
 /* extra_idx: a table whose keys are additional accepted role names, or 0.
  * An extra name starting with ORG_ is an organization role. */
-static int check_role(lua_State *L, int idx, int extra_idx, const char *field, role_kind_t kind, problem_t *p) {
+/* The path of a role for a message: list[index], or list itself. */
+static const char *role_path(char *out, size_t outsz, const char *list, size_t index) {
+  if (!index) return list;
+  index_field(out, outsz, list, index);
+  return out;
+}
+
+/* index: the role's place in its list (field[index]), or 0 for a role
+ * that is the field itself; the path is only written out for a failure. */
+static int check_role_at(lua_State *L, int idx, int extra_idx, const char *list, size_t index, role_kind_t kind,
+                         problem_t *p) {
+  char at[FIELD_MAX];
+  const char *field = list;
   size_t len;
+  /* the path is written out (field = list[index]) before the message */
+#define FAIL_AT(...) (field = role_path(at, sizeof at, list, index), fail(p, field, __VA_ARGS__))
   const char *s, *hint;
   char shown[72];
   int org_named;
   if (lua_type(L, idx) != LUA_TSTRING)
-    return fail(p, field, "%s must be a role name string such as \"%s\", got %s", field,
+    return FAIL_AT("%s must be a role name string such as \"%s\", got %s", field,
                 kind == ROLES_ORG ? "ORG_MEMBER" : "GROUP_READ_ONLY", lua_type_label(L, idx));
   s = lua_tostring(L, idx);
   len = aa_rawlen(L, idx);
   if (strlen(s) != len) /* embedded NUL */
-    return fail(p, field, "%s contains a NUL byte; role names are plain ASCII", field);
+    return FAIL_AT("%s contains a NUL byte; role names are plain ASCII", field);
   org_named = strncmp(s, "ORG_", 4) == 0;
   if (in_table(role_table(kind), s)) return 1;
   if (extra_idx && org_named == (kind == ROLES_ORG)) {
@@ -323,18 +337,23 @@ static int check_role(lua_State *L, int idx, int extra_idx, const char *field, r
   }
   quote_value(s, len, shown, sizeof shown);
   if (kind == ROLES_PROJECT && org_named)
-    return fail(p, field, "%s: \"%s\" is an organization role, not a project role; project roles are GROUP_ roles "
+    return FAIL_AT("%s: \"%s\" is an organization role, not a project role; project roles are GROUP_ roles "
                 "(e.g. GROUP_READ_ONLY), and organization roles are set with set_org_roles", field, shown);
   if (kind == ROLES_ORG && (in_table(project_roles, s) || strncmp(s, "GROUP_", 6) == 0))
-    return fail(p, field, "%s: \"%s\" is a project role, not an organization role; organization roles are %s "
+    return FAIL_AT("%s: \"%s\" is a project role, not an organization role; organization roles are %s "
                 "(project roles go in groupRoleAssignments, or use set_project_roles)", field, shown, ORG_LIST);
   hint = suggest_role(s, kind);
   if (hint)
-    return fail(p, field, "%s: unknown %s role \"%s\"; did you mean %s?", field,
+    return FAIL_AT("%s: unknown %s role \"%s\"; did you mean %s?", field,
                 kind == ROLES_ORG ? "organization" : "project", shown, hint);
-  return fail(p, field, "%s: unknown %s role \"%s\"; known roles are %s (a newer role can be allowed with the "
+  return FAIL_AT("%s: unknown %s role \"%s\"; known roles are %s (a newer role can be allowed with the "
               "client option extra_roles)", field, kind == ROLES_ORG ? "organization" : "project", shown,
               kind == ROLES_ORG ? ORG_LIST : PROJECT_LIST);
+#undef FAIL_AT
+}
+
+static int check_role(lua_State *L, int idx, int extra_idx, const char *field, role_kind_t kind, problem_t *p) {
+  return check_role_at(L, idx, extra_idx, field, 0, kind, p);
 }
 
 /* A sequence has exactly the keys 1..n: anything else means a set-like
@@ -379,9 +398,8 @@ static int check_roles(lua_State *L, int idx, int extra_idx, const char *field, 
       : fail(p, field, "%s must name at least one role; PATCH replaces the roles, so list every role the user should "
              "end up with", field);
   for (i = 1; i <= n; i++) {
-    index_field(path, sizeof path, field, (size_t)i);
     lua_rawgeti(L, idx, (int)i);
-    if (!check_role(L, -1, extra_idx, path, kind, p)) { lua_pop(L, 1); return 0; }
+    if (!check_role_at(L, -1, extra_idx, field, (size_t)i, kind, p)) { lua_pop(L, 1); return 0; }
     for (j = 1; j < i; j++) {
       int same;
       lua_rawgeti(L, idx, (int)j);
@@ -391,6 +409,7 @@ static int check_roles(lua_State *L, int idx, int extra_idx, const char *field, 
         char shown[72];
         size_t len;
         const char *s = lua_tolstring(L, -1, &len);
+        index_field(path, sizeof path, field, (size_t)i);
         quote_value(s, len, shown, sizeof shown);
         lua_pop(L, 1);
         return fail(p, path, "%s: role \"%s\" is listed twice (also at %s[%ld]); list each role once", path, shown,

@@ -82,7 +82,18 @@ static void free_lines(struct curl_slist *list) {
   curl_slist_free_all(list);
 }
 
+/* Unhooks the bearer line (attach_bearer: one block of ours, not
+ * libcurl's) and wipes and frees it. */
+static void detach_bearer(transport_t *t) {
+  struct curl_slist *node;
+  if (!t->last_fixed || !(node = t->last_fixed->next)) return;
+  t->last_fixed->next = NULL;
+  buffer_wipe_bytes(node->data, strlen(node->data));
+  free(node);
+}
+
 void transport_free_headers(transport_t *t) {
+  detach_bearer(t);
   if (t->curl && t->headers) curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, NULL);
   free_lines(t->headers);
   t->headers = t->last_fixed = NULL;
@@ -359,12 +370,20 @@ int transport_append_header(transport_t *t, const char *line) {
   return 0;
 }
 
-int transport_fixed_headers(transport_t *t) {
+int transport_fixed_headers(transport_t *t, int kind) {
+  int read = kind & HEADERS_READ;
   transport_free_headers(t);
-  /* No Expect: 100-continue wait: it would cost a round trip per call. */
-  if (transport_append_header(t, "Expect:") != 0) return -1;
+  /* No Expect: 100-continue wait: it would cost a round trip.  libcurl
+   * asks for one only for a body of 1 KiB or more (a smaller one it just
+   * sends), so only such a request carries the line that turns it off. */
+  if ((kind & HEADERS_LARGE_BODY) && transport_append_header(t, "Expect:") != 0) return -1;
   if (t->ua_line && transport_append_header(t, t->ua_line) != 0) return -1;
-  if (t->ae_line[0] && transport_append_header(t, t->ae_line) != 0) return -1;
+  /* Compression is asked for on reads, where answers can be large (a page
+   * of 500 users); a write answers one small object, where gzip saves
+   * nothing.  "Accept-Encoding:" alone keeps libcurl from adding its own
+   * line; decoding stays on either way (CURLOPT_ACCEPT_ENCODING). */
+  if (t->ae_line[0] && transport_append_header(t, read ? t->ae_line : "Accept-Encoding:") != 0) return -1;
+  t->lines_kind = kind;
   return 0;
 }
 
@@ -386,8 +405,8 @@ static void check_header(lua_State *L, const char *k, size_t kl, const char *v, 
 /* The list from a table { ["Name"] = "value" }, built for this request.
  * Each line is formatted on the Lua stack and copied by libcurl, so no C
  * string is live if a Lua error is raised. */
-static void headers_from_table(lua_State *L, transport_t *t, int idx) {
-  if (transport_fixed_headers(t) != 0) luaL_error(L, "atlas-admin: out of memory");
+static void headers_from_table(lua_State *L, transport_t *t, int idx, int kind) {
+  if (transport_fixed_headers(t, kind) != 0) luaL_error(L, "atlas-admin: out of memory");
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {      /* key, value */
     size_t kl, vl;
@@ -408,11 +427,11 @@ static void headers_from_table(lua_State *L, transport_t *t, int idx) {
 /* The list from a string of "Name: value" lines joined by CRLF; kept
  * (with a copy of the string) so the next request with the same string
  * reuses it.  Checked line by line when built. */
-static void headers_from_lines(lua_State *L, transport_t *t, int idx) {
+static void headers_from_lines(lua_State *L, transport_t *t, int idx, int kind) {
   size_t len;
   const char *s = lua_tolstring(L, idx, &len), *end = s + len, *p = s;
-  if (t->lines && t->lines_len == len && memcmp(t->lines, s, len) == 0) return;
-  if (transport_fixed_headers(t) != 0) luaL_error(L, "atlas-admin: out of memory");
+  if (t->lines && t->lines_kind == kind && t->lines_len == len && memcmp(t->lines, s, len) == 0) return;
+  if (transport_fixed_headers(t, kind) != 0) luaL_error(L, "atlas-admin: out of memory");
   while (p < end) {
     const char *eol = p, *colon, *v;
     while (eol < end && !(eol[0] == '\r' && eol + 1 < end && eol[1] == '\n')) eol++;
@@ -433,37 +452,31 @@ static void headers_from_lines(lua_State *L, transport_t *t, int idx) {
 }
 
 /* Hangs "Authorization: Bearer <token>", built in C memory, off the list
- * for one transfer: the token never becomes a Lua string, and no Lua
- * call happens while line is allocated. */
+ * for one transfer: the token never becomes a Lua string.  The node and
+ * its line are one block of ours (libcurl only reads the list), wiped and
+ * freed by detach_bearer after the transfer. */
 static int attach_bearer(transport_t *t, const credential_t *bearer) {
   static const char prefix[] = "Authorization: Bearer ";
   size_t n = sizeof prefix - 1 + bearer->secret_len + 1;
-  char *line = malloc(n);
-  struct curl_slist *node;
-  if (!line) return -1;
+  struct curl_slist *node = malloc(sizeof *node + n);
+  char *line;
+  if (!node) return -1;
+  line = (char *)(node + 1);
   memcpy(line, prefix, sizeof prefix - 1);
   memcpy(line + sizeof prefix - 1, credential_secret(bearer), bearer->secret_len);
   line[n - 1] = '\0';
-  node = curl_slist_append(NULL, line); /* libcurl's copy, wiped in detach_bearer */
-  buffer_wipe_bytes(line, n);
-  free(line);
-  if (!node) return -1;
+  node->data = line;
+  node->next = NULL;
   t->last_fixed->next = node;
   return 0;
 }
 
-static void detach_bearer(transport_t *t) {
-  if (!t->last_fixed || !t->last_fixed->next) return;
-  free_lines(t->last_fixed->next);
-  t->last_fixed->next = NULL;
-}
-
 /* Builds t->headers for a request: from the table or lines string at idx,
- * then the bearer line (if any). */
-static void build_headers(lua_State *L, transport_t *t, int idx, credential_t *bearer) {
+ * then the bearer line (if any).  kind: HEADERS_READ, HEADERS_LARGE_BODY. */
+static void build_headers(lua_State *L, transport_t *t, int idx, credential_t *bearer, int kind) {
   detach_bearer(t);
-  if (lua_type(L, idx) == LUA_TSTRING) headers_from_lines(L, t, idx);
-  else headers_from_table(L, t, idx);
+  if (lua_type(L, idx) == LUA_TSTRING) headers_from_lines(L, t, idx, kind);
+  else headers_from_table(L, t, idx, kind);
   if (bearer && attach_bearer(t, bearer) != 0) luaL_error(L, "atlas-admin: out of memory");
 }
 
@@ -485,12 +498,26 @@ CURLcode transport_set_method(CURL *c, const char *method, const char *body, siz
   return rc;
 }
 
+#define MAX_SEEN_HEADERS 64
+
+/* Whether the header name at name[0..len) appeared earlier in the block
+ * (names are compared without case): only then does the table need a
+ * lookup, to join the values. */
+static int seen_before(const char *const *names, const size_t *lens, size_t n, const char *name, size_t len) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (lens[i] == len && strncasecmp(names[i], name, len) == 0) return 1;
+  return n >= MAX_SEEN_HEADERS; /* past what is tracked: look it up */
+}
+
 /* Pushes a response header block as a table with lower-cased names;
  * repeated headers are joined with ", " as RFC 9110 allows.  (Sized for
  * what Atlas sends, so the table is not grown header by header; a name is
  * lower-cased in a local array, or a Lua buffer when it is long.) */
 static void push_headers(lua_State *L, const buffer_t *head) {
   const char *p = head->data, *end = head->data + head->len;
+  const char *names[MAX_SEEN_HEADERS];
+  size_t lens[MAX_SEEN_HEADERS], n = 0;
   lua_createtable(L, 0, 16);
   if (!p) return;
   /* skip the status line */
@@ -499,12 +526,18 @@ static void push_headers(lua_State *L, const buffer_t *head) {
     const char *line = ++p, *colon, *eol, *v;
     char lower[64];
     size_t nlen;
+    int repeated;
     while (p < end && *p != '\n') p++;
     eol = p;
     if (eol > line && eol[-1] == '\r') eol--;
     colon = memchr(line, ':', (size_t)(eol - line));
     if (!colon || colon == line) continue;
     nlen = (size_t)(colon - line);
+    repeated = seen_before(names, lens, n, line, nlen);
+    if (n < MAX_SEEN_HEADERS) {
+      names[n] = line;
+      lens[n++] = nlen;
+    }
     if (nlen <= sizeof lower) {
       size_t i;
       for (i = 0; i < nlen; i++) lower[i] = (char)tolower((unsigned char)line[i]);
@@ -517,16 +550,19 @@ static void push_headers(lua_State *L, const buffer_t *head) {
     }
     for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++) {}
     while (eol > v && (eol[-1] == ' ' || eol[-1] == '\t')) eol--;
-    lua_pushvalue(L, -1);
-    lua_rawget(L, -3);                      /* headers, name, old */
-    if (lua_isnil(L, -1)) {
+    if (repeated) {
+      lua_pushvalue(L, -1);
+      lua_rawget(L, -3);                    /* headers, name, old */
+      if (!lua_isnil(L, -1)) {
+        lua_pushliteral(L, ", ");
+        lua_pushlstring(L, v, (size_t)(eol - v));
+        lua_concat(L, 3);                   /* headers, name, joined */
+        lua_rawset(L, -3);
+        continue;
+      }
       lua_pop(L, 1);
-      lua_pushlstring(L, v, (size_t)(eol - v));
-    } else {
-      lua_pushliteral(L, ", ");
-      lua_pushlstring(L, v, (size_t)(eol - v));
-      lua_concat(L, 3);
     }
+    lua_pushlstring(L, v, (size_t)(eol - v));
     lua_rawset(L, -3);                      /* headers */
   }
 }
@@ -625,7 +661,8 @@ CURLcode transport_setup_request(lua_State *L, transport_t *t, int base, int cop
   }
   fresh = lua_toboolean(L, base + 5);
 
-  build_headers(L, t, base + 2, bearer);
+  build_headers(L, t, base + 2, bearer,
+                (strcmp(method, "GET") == 0 ? HEADERS_READ : 0) | (body_len >= 1024 ? HEADERS_LARGE_BODY : 0));
   t->tr.redact_bodies = 0;
   /* libcurl resends a request by itself when a reused keep-alive
    * connection turns out dead before any answer.  Harmless for an

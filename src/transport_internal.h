@@ -54,7 +54,8 @@ typedef struct transport_s {
   char *lines;                /* the header-lines string the list was built from, if cached */
   size_t lines_len;
   char *ua_line;              /* "User-Agent: ...", or NULL */
-  char ae_line[64];           /* "Accept-Encoding: ..." (what this libcurl decodes) */
+  int lines_kind;             /* what the list was built for: HEADERS_READ | HEADERS_LARGE_BODY */
+  char ae_line[64];           /* "Accept-Encoding: gzip", or empty when libcurl cannot decode it */
   buffer_t head;              /* header block of the latest response */
   buffer_t body;              /* body of the latest response (may hold a token) */
   buffer_t form;              /* an OAuth form body (oauth.c; may hold a token) */
@@ -76,10 +77,13 @@ void transport_check_url(lua_State *L, int idx);
 /* The request header list: wiped, freed and unhooked from the handle (it
  * may carry a bearer token); one C string appended (0, or -1 when out of
  * memory, the old list kept); the fixed lines every request starts with
- * (a fresh list: Expect, User-Agent, Accept-Encoding).  Pure C. */
+ * (a fresh list: Expect, User-Agent, Accept-Encoding, as kind says).
+ * Pure C. */
 void transport_free_headers(transport_t *t);
 int transport_append_header(transport_t *t, const char *line);
-int transport_fixed_headers(transport_t *t);
+#define HEADERS_READ 1       /* a GET: asks for compression */
+#define HEADERS_LARGE_BODY 2 /* a body of 1 KiB or more: turns Expect: 100-continue off */
+int transport_fixed_headers(transport_t *t, int kind);
 
 /* Sets the method and the body (NULL: none) on the handle; the body is
  * copied by libcurl when copy is set, else it must outlive the transfer. */

@@ -59,7 +59,9 @@ function M.new(settings)
   local json = cjson_safe.new()
   json.decode_max_depth(64) -- Atlas objects are shallow; a deep body is hostile
   settings.json = json
-  local ua = "atlas-admin-lua/" .. VERSION .. " libcurl/" .. core.libcurl_version
+  -- (libcurl formats the line on every request, byte by byte: kept short;
+  -- atlas.libcurl_version says which libcurl this is)
+  local ua = "atlas-admin-lua/" .. VERSION
   if settings.user_agent_suffix then ua = ua .. " " .. settings.user_agent_suffix end
   local transport = libcurl_transport(settings, ua)
   local client = setmetatable({
@@ -78,7 +80,7 @@ function M.new(settings)
     _compiled = {},
   }, Client)
   if settings.auth_kind == "service_account" then
-    client._tokens = token.new(settings, function() return client:_transport_for() end, json)
+    client._tokens = token.new(settings, function() return (client:_transport_for()) end, json)
   end
   client._audit = settings.audit_sink
   return client
@@ -91,6 +93,7 @@ end
 
 -- The batch binding of the running coroutine, when it is a batch item.
 function Client:_binding()
+  if next(self._bindings) == nil then return nil end -- no batch running (every plain call)
   local co = coroutine.running()
   return co and self._bindings[co] or nil
 end
@@ -113,27 +116,31 @@ end
 
 -- The bearer credential for the next request: nil for digest (libcurl
 -- answers the challenge), the fixed token, or the service account's cached
--- token.  Returns true, bearer, was_cached | false, err.
-function Client:_authorization()
+-- token.  Returns bearer, was_cached | nil, err.
+function Client:_bearer()
   local s = self._settings
-  if s.auth_kind == "bearer" then return true, s.auth, false end
-  if self._tokens then
-    local bearer, cached = self._tokens:get()
-    if not bearer then return false, cached end
-    return true, bearer, cached
-  end
-  return true, nil, false
+  if s.auth_kind == "bearer" then return s.auth, false end
+  if self._tokens then return self._tokens:get() end
+  return nil, false
 end
 
 -- The transport for this request: libcurl, or under OpenResty the
 -- cosocket transport where the phase lets a request yield (never block
 -- the worker); the transport option can force either (ngx/init.lua).  A
 -- batch item sends through its binding (batch.lua).
-function Client:_transport_for(_prepared)
+-- Returns the transport and the handle whose digest state it uses (a
+-- batch binding names its slot's).  wait: the send step's call, where a
+-- batch item waits for its turn (every item is validated, run up to its
+-- first send, before the batch sends anything, tokens included).
+function Client:_transport_for(wait)
   local binding = self:_binding()
-  if binding then return binding end -- a batch item: its slot, over libcurl multi
-  if self._cosocket and ngx_support.pick(self._settings) == "cosocket" then return self._cosocket end
-  return self._transport
+  if binding then -- a batch item: its slot, over libcurl multi
+    if wait then binding:ready() end
+    return binding, binding.handle or binding
+  end
+  local transport = self._transport
+  if self._cosocket and ngx_support.pick(self._settings) == "cosocket" then transport = self._cosocket end
+  return transport, transport
 end
 
 -- The one send step: authorize, send, and on a 401 for a service-account
@@ -143,14 +150,9 @@ end
 -- The retry policy wraps _execute (which calls this); the nginx transport
 -- and the batch plug in under it.
 function Client:_send(prepared)
-  local transport = self:_transport_for(prepared)
-  -- A batch item waits here for its turn: every item is validated (run up
-  -- to its first send) before the batch sends anything, tokens included.
-  if transport.ready then transport:ready() end
-  local ok, bearer, cached = self:_authorization()
-  if not ok then return nil, bearer end
-  -- the handle whose digest state this is (a batch binding names its slot's)
-  local handle = transport.handle or transport
+  local transport, handle = self:_transport_for(true)
+  local bearer, cached = self:_bearer()
+  if not bearer and cached then return nil, cached end -- the token request failed (cached is its error)
   local status, headers, body, info = self:_transfer(transport, prepared, bearer)
   if status == 401 and self._tokens and cached then
     self._tokens:invalidate()
@@ -259,7 +261,9 @@ function Client:_call(name, args, body, call_opts, filter)
   local prepared, err = self:_prepare(name, args, body, call_opts, filter)
   if not prepared then return nil, err end
   if prepared.dry_run then return dry_run_request(prepared, self._settings.auth_kind) end
-  if not self._audit or prepared.method == "GET" then return self:_execute(prepared) end
+  if not self._audit or prepared.method == "GET" then
+    return retry.run(self:_retry_policy(prepared), prepared, self._execute_once, self) -- Client:_execute
+  end
   -- A write: one audit record with what was asked and what came of it.
   local value, res, failed = self:_execute(prepared)
   local context = self:_audit_context()

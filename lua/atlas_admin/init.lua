@@ -28,6 +28,8 @@ local atlas = {
   DEFAULTS = options.DEFAULTS,
   --- The project roles this version knows (a list of strings).
   PROJECT_ROLES = core.project_roles(),
+  --- The libcurl this module runs on ("8.5.0"), for bug reports.
+  libcurl_version = core.libcurl_version,
 }
 
 local function credential(kind, id, secret)

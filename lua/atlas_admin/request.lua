@@ -1,8 +1,9 @@
 -- Builds a prepared request: plain data, no I/O, no secrets.
 --
---   { path, query, url, body, envelope [, dry_run, retries, retry_deadline] }
+--   { path, url, body [, query, envelope, dry_run, retries, retry_deadline] }
 --   and, through its metatable (shared by the operation's calls):
---   { operation, resource, method, result, presents, idempotent, headers, header_lines, dry_run = false }
+--   { operation, resource, method, result, presents, idempotent, headers, header_lines,
+--     query = "", envelope = false, dry_run = false }
 -- (header_lines: the headers as CRLF-joined "Name: value" lines, what the
 -- transports send; headers: the same as a table, for people and traces;
 -- nothing writes to a prepared request's operation fields)
@@ -38,6 +39,7 @@ local PARAMS = {
 }
 
 local check_id = core.check_id
+local NO_OPTIONS = require("atlas_admin.options").NO_OPTIONS
 local id_path = core.id_path -- checks the ids and joins the path in one call
 
 local function check_id_param(value, param)
@@ -229,6 +231,7 @@ function M.compile(name, op, settings)
   local operation_fields = {
     operation = name, resource = op.resource, method = op.method, result = op.result, presents = op.presents,
     idempotent = op.idempotent, headers = headers, header_lines = header_lines, dry_run = false,
+    query = "", envelope = false,
   }
   return {
     -- a prepared request's metatable: the operation's fields, shared
@@ -243,7 +246,6 @@ end
 
 -- true when the call's options set none of the query flags.
 local function flags_default(op, call_opts)
-  if next(call_opts) == nil then return true end
   for _, flag in ipairs(op.query) do
     if call_opts[flag] ~= nil then return false end
   end
@@ -267,7 +269,7 @@ function M.prepare_compiled(c, settings, args, body, call_opts, filter)
   end
 
   local query, envelope
-  if filter == nil and flags_default(c.op, call_opts) then
+  if filter == nil and (call_opts == NO_OPTIONS or flags_default(c.op, call_opts)) then
     query, envelope = c.default_query, settings.envelope == true
   else
     local parts
@@ -276,18 +278,21 @@ function M.prepare_compiled(c, settings, args, body, call_opts, filter)
     envelope = add_flags(parts, c.op, call_opts, settings).envelope
     query = table.concat(parts, "&")
   end
-  -- What is the call's own (five fields: a small table); the operation's
+  -- What is the call's own (three fields: a small table); the operation's
   -- fields are read through the compiled operation's metatable.
   local prepared = setmetatable({
     path = path,
-    query = query,
     url = settings.base_url .. path .. (query ~= "" and "?" .. query or ""),
     body = encoded,
-    envelope = envelope or false,
   }, c.prepared_mt)
-  if call_opts.dry_run then prepared.dry_run = true end
-  if call_opts.retries then prepared.retries = call_opts.retries end
-  if call_opts.retry_deadline then prepared.retry_deadline = call_opts.retry_deadline end
+  -- (query = "" and envelope = false come from the operation's fields)
+  if query ~= "" then prepared.query = query end
+  if envelope then prepared.envelope = true end
+  if call_opts ~= NO_OPTIONS then
+    if call_opts.dry_run then prepared.dry_run = true end
+    if call_opts.retries then prepared.retries = call_opts.retries end
+    if call_opts.retry_deadline then prepared.retry_deadline = call_opts.retry_deadline end
+  end
   return prepared
 end
 

@@ -188,17 +188,16 @@ end
 
 --- Presents a call's result and response (called by the client): each
 -- operation row says what one result is (its `presents`); a list gets
--- the list form, a page's results the item form.  (On every call: the
--- common shapes set the metatables directly, without attach's checks.)
+-- the list form, a page's results the item form.
+-- value and response are the parse's own, fresh tables: the common
+-- shapes set their metatables directly, without attach's checks.
 function M.result(prepared, value, response)
-  if type(response) == "table" and response.status and getmetatable(response) == nil then
-    setmetatable(response, RESPONSE_MT)
-  end
+  setmetatable(response, RESPONSE_MT)
   local kind = prepared.presents
   if not kind then return value end
   local result = prepared.result
   if result == "object" then
-    if getmetatable(value) == nil then setmetatable(value, METATABLES[kind]) end
+    setmetatable(value, METATABLES[kind])
   elseif result == "list" then
     for _, item in ipairs(value) do M.attach(item, kind) end
     M.attach(value, kind .. "_list")

@@ -47,6 +47,7 @@ void control_log(struct MHD_Connection *c, const char *method, const char *url, 
   json_t *body = NULL;
   const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
   const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
+  const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
   if (!request_log) request_log = json_array();
   if (json_array_size(request_log) >= LOG_MAX) return;
   if (req && req->body && req->len && strncmp(url, "/api/oauth/", 11) != 0) {
@@ -54,9 +55,9 @@ void control_log(struct MHD_Connection *c, const char *method, const char *url, 
     body = json_loadb(req->body, req->len, 0, &e);
     if (!body) body = json_stringn(req->body, req->len);
   }
-  json_array_append_new(request_log, json_pack("{s:s, s:s, s:i, s:o*, s:s?, s:s?}", "method", method, "url", url,
-                                               "status", (int)status, "body", body, "user_agent", ua,
-                                               "accept_encoding", ae));
+  json_array_append_new(request_log, json_pack("{s:s, s:s, s:i, s:o*, s:s?, s:s?, s:s?}", "method", method, "url",
+                                               url, "status", (int)status, "body", body, "user_agent", ua,
+                                               "accept_encoding", ae, "expect", expect));
 }
 
 void stats_count_route(const char *method, const char *url) {

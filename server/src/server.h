@@ -110,7 +110,7 @@ int control_fault(struct MHD_Connection *c, const char *method, const char *url,
 void control_reset_all(void);
 int control_sunset(void); /* non-zero once POST /__mock/sunset {"gone": true} */
 /* Appends the request to /__mock/log: method, url, status, body, and the
- * User-Agent and Accept-Encoding it carried (null when absent). */
+ * User-Agent, Accept-Encoding and Expect it carried (null when absent). */
 void control_log(struct MHD_Connection *c, const char *method, const char *url, unsigned status,
                  const request_t *req);
 extern unsigned last_status; /* set by reply_raw: the status of the response just queued */
