@@ -882,11 +882,28 @@ static int l_id_path(lua_State *L) {
     if (!check_id(L, i, luaL_checkstring(L, i + 1), &p)) return push_result(L, 0, &p);
   }
   luaL_checkstring(L, 1);
-  luaL_buffinit(L, &b);
+  {
+    char small[512]; /* a path fits: joined here, pushed once */
+    size_t at = 0;
+    for (i = 1; i <= n; i++) {
+      size_t len;
+      const char *s;
+      if (i % 3 == 0) continue; /* a name: 3, 6, 9, ... */
+      s = lua_tolstring(L, i, &len);
+      if (len > sizeof small - at) break;
+      memcpy(small + at, s, len);
+      at += len;
+    }
+    if (i > n) {
+      lua_pushlstring(L, small, at);
+      return 1;
+    }
+  }
+  luaL_buffinit(L, &b); /* a long one (a long base URL) */
   for (i = 1; i <= n; i++) {
     size_t len;
     const char *s;
-    if (i % 3 == 0) continue; /* a name: 3, 6, 9, ... */
+    if (i % 3 == 0) continue;
     s = lua_tolstring(L, i, &len);
     luaL_addlstring(&b, s, len);
   }
@@ -914,13 +931,32 @@ static int l_check_roles(lua_State *L) {
   return push_result(L, check_roles(L, 1, extra, field, kind, &p), &p);
 }
 
+/* The schema named at idx: a name, or the handle core.body_schema gave
+ * for it (a light userdata: no lookup by name per call). */
+static const body_schema_t *schema_arg(lua_State *L, int idx) {
+  const body_schema_t *schema;
+  if (lua_type(L, idx) == LUA_TLIGHTUSERDATA) {
+    const body_schema_t *s = (const body_schema_t *)lua_touserdata(L, idx);
+    for (schema = schemas; schema->name; schema++) /* one of ours, or refused */
+      if (schema == s) return schema;
+    luaL_argerror(L, idx, "unknown body schema");
+  }
+  schema = find_schema(luaL_checkstring(L, idx));
+  if (!schema) luaL_argerror(L, idx, "unknown body schema");
+  return schema;
+}
+
+/* core.body_schema(name) -> the schema's handle for check_body */
+static int l_body_schema(lua_State *L) {
+  lua_pushlightuserdata(L, (void *)schema_arg(L, 1));
+  return 1;
+}
+
 /* true, the body as JSON | nil, field, message */
 static int l_check_body(lua_State *L) {
   problem_t p;
-  const char *name = luaL_checkstring(L, 1);
+  const body_schema_t *schema = schema_arg(L, 1);
   int extra = extra_roles_index(L, 3);
-  const body_schema_t *schema = find_schema(name);
-  if (!schema) return luaL_argerror(L, 1, "unknown body schema");
   lua_settop(L, 3);
   if (!check_body(L, schema, 2, extra, &p)) return push_result(L, 0, &p);
   lua_pushboolean(L, 1);
@@ -956,6 +992,7 @@ void schema_register(lua_State *L, int module_index) {
     { "check_team_name", l_check_team_name },
     { "check_roles", l_check_roles },
     { "check_body", l_check_body },
+    { "body_schema", l_body_schema },
     { "project_roles", l_project_roles },
     { "org_roles", l_org_roles },
     { "suggest_role", l_suggest_role },

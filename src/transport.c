@@ -286,8 +286,12 @@ static int l_transport(lua_State *L) {
   SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
   /* A server that trickles bytes is abandoned (the total timeout bounds
    * it too; this ends it sooner when the timeout is long). */
-  SET(CURLOPT_LOW_SPEED_LIMIT, (long)low_speed_limit);
-  SET(CURLOPT_LOW_SPEED_TIME, low_speed_time);
+  if (low_speed_limit > 0 && low_speed_time * 1000 < timeout_ms) {
+    /* only when it can fire before the total timeout (by default the two
+     * are equal, and libcurl would measure the speed for nothing) */
+    SET(CURLOPT_LOW_SPEED_LIMIT, (long)low_speed_limit);
+    SET(CURLOPT_LOW_SPEED_TIME, low_speed_time);
+  }
   SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_response);
   SET(CURLOPT_TCP_KEEPALIVE, 1L);
   SET(CURLOPT_FOLLOWLOCATION, 0L);    /* a redirect would resend credentials */
@@ -500,53 +504,48 @@ CURLcode transport_set_method(CURL *c, const char *method, const char *body, siz
 
 #define MAX_SEEN_HEADERS 64
 
-/* Whether the header name at name[0..len) appeared earlier in the block
- * (names are compared without case): only then does the table need a
- * lookup, to join the values. */
-static int seen_before(const char *const *names, const size_t *lens, size_t n, const char *name, size_t len) {
-  size_t i;
-  for (i = 0; i < n; i++)
-    if (lens[i] == len && strncasecmp(names[i], name, len) == 0) return 1;
-  return n >= MAX_SEEN_HEADERS; /* past what is tracked: look it up */
-}
+static char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c; }
 
 /* Pushes a response header block as a table with lower-cased names;
  * repeated headers are joined with ", " as RFC 9110 allows.  (Sized for
- * what Atlas sends, so the table is not grown header by header; a name is
- * lower-cased in a local array, or a Lua buffer when it is long.) */
+ * what Atlas sends, so the table is not grown header by header.  A name
+ * is lower-cased in a local array, or a Lua buffer when it is long; only
+ * a name seen before in the block costs a table lookup.) */
 static void push_headers(lua_State *L, const buffer_t *head) {
   const char *p = head->data, *end = head->data + head->len;
-  const char *names[MAX_SEEN_HEADERS];
+  const char *names[MAX_SEEN_HEADERS]; /* the lower-cased names pushed (Lua strings in the table) */
   size_t lens[MAX_SEEN_HEADERS], n = 0;
   lua_createtable(L, 0, 16);
   if (!p) return;
   /* skip the status line */
   while (p < end && *p != '\n') p++;
   while (p < end) {
-    const char *line = ++p, *colon, *eol, *v;
-    char lower[64];
-    size_t nlen;
-    int repeated;
+    const char *line = ++p, *colon, *eol, *v, *name;
+    size_t nlen, i;
+    int repeated = 0;
     while (p < end && *p != '\n') p++;
     eol = p;
     if (eol > line && eol[-1] == '\r') eol--;
     colon = memchr(line, ':', (size_t)(eol - line));
     if (!colon || colon == line) continue;
     nlen = (size_t)(colon - line);
-    repeated = seen_before(names, lens, n, line, nlen);
-    if (n < MAX_SEEN_HEADERS) {
-      names[n] = line;
-      lens[n++] = nlen;
-    }
-    if (nlen <= sizeof lower) {
-      size_t i;
-      for (i = 0; i < nlen; i++) lower[i] = (char)tolower((unsigned char)line[i]);
+    if (nlen <= 64) {
+      char lower[64];
+      for (i = 0; i < nlen; i++) lower[i] = ascii_lower(line[i]);
       lua_pushlstring(L, lower, nlen);      /* headers, name */
     } else {
-      luaL_Buffer name;
-      luaL_buffinit(L, &name);
-      for (v = line; v < colon; v++) luaL_addchar(&name, (char)tolower((unsigned char)*v));
-      luaL_pushresult(&name);               /* headers, name */
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      for (i = 0; i < nlen; i++) luaL_addchar(&b, ascii_lower(line[i]));
+      luaL_pushresult(&b);                  /* headers, name */
+    }
+    name = lua_tostring(L, -1);
+    for (i = 0; i < n && !repeated; i++) repeated = lens[i] == nlen && memcmp(names[i], name, nlen) == 0;
+    if (n >= MAX_SEEN_HEADERS) {
+      repeated = 1; /* past what is tracked: look it up */
+    } else if (!repeated) {
+      names[n] = name; /* a new key: the table keeps this string alive */
+      lens[n++] = nlen;
     }
     for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++) {}
     while (eol > v && (eol[-1] == ' ' || eol[-1] == '\t')) eol--;

@@ -92,8 +92,9 @@ function Client:_new_libcurl_transport()
 end
 
 -- The batch binding of the running coroutine, when it is a batch item.
+-- (The send step asks next(self._bindings) first: no batch is running
+-- for nearly every call, and that costs no call.)
 function Client:_binding()
-  if next(self._bindings) == nil then return nil end -- no batch running (every plain call)
   local co = coroutine.running()
   return co and self._bindings[co] or nil
 end
@@ -114,16 +115,6 @@ function Client:_prepare(name, args, body, call_opts, filter)
   return request.prepare_compiled(compiled, self._settings, args, body, flags, filter)
 end
 
--- The bearer credential for the next request: nil for digest (libcurl
--- answers the challenge), the fixed token, or the service account's cached
--- token.  Returns bearer, was_cached | nil, err.
-function Client:_bearer()
-  local s = self._settings
-  if s.auth_kind == "bearer" then return s.auth, false end
-  if self._tokens then return self._tokens:get() end
-  return nil, false
-end
-
 -- The transport for this request: libcurl, or under OpenResty the
 -- cosocket transport where the phase lets a request yield (never block
 -- the worker); the transport option can force either (ngx/init.lua).  A
@@ -133,7 +124,7 @@ end
 -- batch item waits for its turn (every item is validated, run up to its
 -- first send, before the batch sends anything, tokens included).
 function Client:_transport_for(wait)
-  local binding = self:_binding()
+  local binding = next(self._bindings) ~= nil and self:_binding()
   if binding then -- a batch item: its slot, over libcurl multi
     if wait then binding:ready() end
     return binding, binding.handle or binding
@@ -150,9 +141,17 @@ end
 -- The retry policy wraps _execute (which calls this); the nginx transport
 -- and the batch plug in under it.
 function Client:_send(prepared)
-  local transport, handle = self:_transport_for(true)
-  local bearer, cached = self:_bearer()
-  if not bearer and cached then return nil, cached end -- the token request failed (cached is its error)
+  local transport, handle = self._transport, self._transport
+  if self._cosocket or next(self._bindings) ~= nil then transport, handle = self:_transport_for(true) end
+  -- The bearer credential: none for digest (libcurl answers the
+  -- challenge), the fixed token, or the service account's cached token.
+  local bearer, cached = nil, false
+  if self._tokens then
+    bearer, cached = self._tokens:get()
+    if not bearer then return nil, cached end -- the token request failed (cached is its error)
+  elseif self._settings.auth_kind == "bearer" then
+    bearer = self._settings.auth
+  end
   local status, headers, body, info = self:_transfer(transport, prepared, bearer)
   if status == 401 and self._tokens and cached then
     self._tokens:invalidate()
@@ -194,7 +193,7 @@ end
 -- batch (most calls) shares the client's policy, made once.
 function Client:_retry_policy(prepared)
   local s = self._settings
-  local binding = self:_binding()
+  local binding = next(self._bindings) ~= nil and self:_binding()
   if not binding and not prepared.retries and not prepared.retry_deadline then
     if not self._policy then
       self._policy = {
@@ -262,7 +261,12 @@ function Client:_call(name, args, body, call_opts, filter)
   if not prepared then return nil, err end
   if prepared.dry_run then return dry_run_request(prepared, self._settings.auth_kind) end
   if not self._audit or prepared.method == "GET" then
-    return retry.run(self:_retry_policy(prepared), prepared, self._execute_once, self) -- Client:_execute
+    -- Client:_execute, written out: most calls share the client's policy
+    local policy = self._policy
+    if not policy or prepared.retries or prepared.retry_deadline or next(self._bindings) ~= nil then
+      policy = self:_retry_policy(prepared)
+    end
+    return retry.run(policy, prepared, self._execute_once, self)
   end
   -- A write: one audit record with what was asked and what came of it.
   local value, res, failed = self:_execute(prepared)

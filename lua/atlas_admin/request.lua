@@ -237,7 +237,7 @@ function M.compile(name, op, settings)
     -- a prepared request's metatable: the operation's fields, shared
     prepared_mt = { __index = operation_fields },
     name = name, op = op, method = op.method, resource = op.resource, result = op.result, presents = op.presents,
-    idempotent = op.idempotent, schema = op.body, base = settings.base_url .. prefix, prefix = prefix,
+    idempotent = op.idempotent, schema = op.body and core.body_schema(op.body), base = settings.base_url .. prefix, prefix = prefix,
     build_path = path_builder(name, prefix, pieces, params, tail),
     -- the query when the call passes no filter and no flag of its own
     default_query = table.concat(default_query, "&"),

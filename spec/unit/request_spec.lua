@@ -89,3 +89,18 @@ describe("request building", function()
     assert.equal("options", err.field)
   end)
 end)
+
+describe("core.id_path", function()
+  local core = require "atlas_admin.core"
+
+  it("checks every id and joins the path, short or long", function()
+    assert.equal("/g/" .. GID .. "/i/" .. IID .. "/t", core.id_path("/g/", GID, "groupId", "/i/", IID, "invitationId", "/t"))
+    local head = "https://" .. string.rep("h", 600) .. "/g/" -- past the stack buffer
+    assert.equal(head .. GID, core.id_path(head, GID, "groupId", ""))
+    local path, field, message = core.id_path("/g/", GID, "groupId", "/i/", IID:upper(), "invitationId", "")
+    assert.is_nil(path)
+    assert.equal("invitationId", field)
+    assert.matches("lowercase", message)
+    assert.has_error(function() core.id_path("/g/", GID) end)
+  end)
+end)
