@@ -1,33 +1,93 @@
 #!/usr/bin/env bash
-# make bench, the OpenResty part: requests per second through the example
-# app (one nginx worker) with wrk -c 32, at 50 ms of added latency in the
-# local server, on the cosocket path and on the blocking libcurl path; then
-# at 0 ms, the app against a bare `return 200` location (nginx's bound).
+# make bench, the OpenResty part (one nginx worker each):
+# 1. the example app at 50 ms of added latency in the local server, on the
+#    cosocket path and on the blocking libcurl path (wrk -c32): a blocked
+#    worker serves one request at a time;
+# 2. the app (bearer token, cosocket path) against nginx's own bound for
+#    the same job: a plain proxy_pass of the same PATCH to the same upstream
+#    over kept-alive connections (bench/nginx_proxy.conf), side by side in
+#    one run with wrk -t1 -c16 -d4s; the upstream pinned to one core, the
+#    front nginx and wrk to the other.  Prints the ratio app / proxy_pass.
+#   bash bench/openresty.sh       (SECONDS_EACH=N, ROUNDS=N to change the runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_EACH=${SECONDS_EACH:-5}
-trap 'bash scripts/local-server.sh stop; kill -TERM $app 2>/dev/null || true' EXIT
+SECONDS_EACH=${SECONDS_EACH:-4}
+ROUNDS=${ROUNDS:-3}
+prefix=$(mktemp -d /tmp/atlas-proxy.XXXXXX)
+app="" proxy=""
+cleanup() {
+  [ -n "$app" ] && kill -TERM "$app" 2>/dev/null || true
+  [ -n "$proxy" ] && kill -TERM "$proxy" 2>/dev/null || true
+  wait 2>/dev/null || true
+  bash scripts/local-server.sh stop
+  rm -rf "$prefix"
+}
+trap cleanup EXIT
 eval "$(bash scripts/local-server.sh start)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
 path=/projects/32b6e34b3d91647abb20e7b8/invitations/602eb7429955214668d5b025
+# one core for the upstream, the other for the front nginx and wrk (when there are two)
+cores=$(nproc)
+up_core=0 front_core=$(( cores > 1 ? 1 : 0 ))
+taskset -cp "$up_core" "$(cat build/local-server/pid)" >/dev/null
 
+wait_for() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
 run_app() { # transport
-  ATLAS_TRANSPORT=$1 examples/openresty/serve.sh "$port" 2>/dev/null &
+  ATLAS_TRANSPORT=$1 taskset -c "$front_core" examples/openresty/serve.sh "$port" 2>/dev/null &
   app=$!
-  for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
+  wait_for "http://127.0.0.1:$port/healthz"
   curl -s -o /dev/null -X PATCH --data '{"roles":["GROUP_OWNER"]}' "http://127.0.0.1:$port$path" # the handshake
 }
-stop_app() { kill -TERM "$app"; wait "$app" 2>/dev/null || true; }
-rate() { # url [script]
-  wrk -t2 -c32 -d"${SECONDS_EACH}s" ${2:+-s "$2"} "$1" | awk '/Requests\/sec/ { print $2 }'
+stop_app() { kill -TERM "$app"; wait "$app" 2>/dev/null || true; app=""; }
+rate() { # url wrk-options...
+  local url=$1; shift
+  taskset -c "$front_core" wrk "$@" -d"${SECONDS_EACH}s" -s bench/patch.lua "$url" | awk '/Requests\/sec/ { print $2 }'
 }
 
+# 1. latency: cosocket vs blocking libcurl (API keys: digest)
 curl -s -X POST --data '{"ms": 50}' "$MONGODB_ATLAS_BASE_URL/__mock/latency" >/dev/null
-run_app cosocket; cos=$(rate "http://127.0.0.1:$port$path" bench/patch.lua); stop_app
-run_app libcurl; blk=$(rate "http://127.0.0.1:$port$path" bench/patch.lua); stop_app
+run_app cosocket; cos=$(rate "http://127.0.0.1:$port$path" -t2 -c32); stop_app
+run_app libcurl; blk=$(rate "http://127.0.0.1:$port$path" -t2 -c32); stop_app
 curl -s -X POST --data '{"ms": 0}' "$MONGODB_ATLAS_BASE_URL/__mock/latency" >/dev/null
-run_app cosocket; fast=$(rate "http://127.0.0.1:$port$path" bench/patch.lua); noop=$(rate "http://127.0.0.1:$port/noop"); stop_app
-printf '%-52s %10s req/s\n' "openresty, 50 ms latency, cosocket path (wrk -c32)" "$cos" \
-  "openresty, 50 ms latency, blocking libcurl path" "$blk" \
-  "openresty, 0 ms latency, cosocket path" "$fast" \
-  "openresty, return 200 location (nginx bound)" "$noop"
+printf '%-60s %10s req/s\n' "openresty, 50 ms latency, cosocket path (wrk -t2 -c32)" "$cos" \
+  "openresty, 50 ms latency, blocking libcurl path" "$blk"
+
+# 2. the app against proxy_pass, bearer token for both
+token=$(curl -s -u "$ATLAS_LOCAL_CLIENT_ID:$ATLAS_LOCAL_CLIENT_SECRET" -d grant_type=client_credentials \
+  "$MONGODB_ATLAS_BASE_URL/api/oauth/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+export MONGODB_ATLAS_ACCESS_TOKEN=$token
+pport=$(free_port)
+mkdir -p "$prefix/tmp"
+user=""
+[ "$(id -u)" -eq 0 ] && user="user root;"
+sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$pport|g" -e "s|@USER@|$user|g" -e "s|@TOKEN@|$token|g" \
+    -e "s|@UPSTREAM_HOST@|$(echo "${MONGODB_ATLAS_BASE_URL#http://}" | cut -d: -f1)|g" \
+    -e "s|@UPSTREAM_PORT@|$(echo "${MONGODB_ATLAS_BASE_URL#http://}" | cut -d: -f2)|g" \
+    -e "s|@UPSTREAM@|${MONGODB_ATLAS_BASE_URL#http://}|g" bench/nginx_proxy.conf > "$prefix/nginx.conf"
+taskset -c "$front_core" nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" &
+proxy=$!
+wait_for "http://127.0.0.1:$pport/"
+# both answer the update itself (a wrong token would make the bound an error page)
+for u in "http://127.0.0.1:$pport$path" "http://127.0.0.1:$pport/floor/x"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: application/json' --data '{"roles":["GROUP_OWNER"]}' "$u")
+  [ "$code" = 200 ] || { echo "openresty.sh: $u answered $code" >&2; exit 1; }
+done
+run_app cosocket
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH --data '{"roles":["GROUP_OWNER"]}' "http://127.0.0.1:$port$path")
+[ "$code" = 200 ] || { echo "openresty.sh: the app answered $code" >&2; exit 1; }
+best_app=0 best_proxy=0 best_floor=0
+best() { awk -v x="$1" -v y="$2" 'BEGIN { print (x > y) ? x : y }'; }
+for _ in $(seq "$ROUNDS"); do # alternating, the best of each: the machine is shared
+  best_app=$(best "$(rate "http://127.0.0.1:$port$path" -t1 -c16)" "$best_app")
+  best_proxy=$(best "$(rate "http://127.0.0.1:$pport$path" -t1 -c16)" "$best_proxy")
+  best_floor=$(best "$(rate "http://127.0.0.1:$pport/floor/x" -t1 -c16)" "$best_floor")
+done
+stop_app
+requests=$(curl -s "$MONGODB_ATLAS_BASE_URL/__mock/stats" | sed 's/.*"requests":\([0-9]*\).*/\1/')
+printf '%-60s %10s req/s\n' "openresty app, 0 ms, bearer, cosocket (wrk -t1 -c16 -d${SECONDS_EACH}s)" "$best_app" \
+  "nginx proxy_pass, same PATCH, same upstream (keepalive)" "$best_proxy" \
+  "hand-written cosocket PATCH in a Lua handler (any Lua's bound)" "$best_floor"
+awk -v a="$best_app" -v p="$best_proxy" -v f="$best_floor" -v r="$requests" 'BEGIN {
+  printf "%-60s %10.2fx   (%d upstream requests in all)\n", "app / proxy_pass (best of each, alternating rounds)", a / p, r
+  printf "%-60s %10.2fx\n", "hand-written Lua / proxy_pass", f / p }'

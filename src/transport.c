@@ -735,6 +735,45 @@ static int l_tostring(lua_State *L) {
   return 1;
 }
 
+/* core.parse_response_head(text [, length]) -> status, headers | nil
+ * An HTTP/1.x response head (the status line, header lines, up to but not
+ * including the blank line: text's first length bytes, all by default),
+ * parsed as the libcurl transport parses its own: the nginx transport
+ * reads a head off a cosocket in one piece, body bytes often with it, and
+ * hands it here instead of matching it line by line in Lua. */
+static int l_parse_response_head(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  if (!lua_isnoneornil(L, 2)) {
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 0 && (size_t)n <= len, 2, "length past the text");
+    len = (size_t)n;
+  }
+  buffer_t head;
+  int status = 0, i;
+  if (len < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] != '0' && s[7] != '1') || s[8] != ' ') {
+    lua_pushnil(L);
+    return 1;
+  }
+  for (i = 9; i < 12; i++) {
+    if (s[i] < '0' || s[i] > '9') {
+      lua_pushnil(L);
+      return 1;
+    }
+    status = status * 10 + (s[i] - '0');
+  }
+  if (len > 12 && s[12] != ' ' && s[12] != '\r' && s[12] != '\n') {
+    lua_pushnil(L);
+    return 1;
+  }
+  memset(&head, 0, sizeof head);
+  head.data = (char *)s; /* read only: push_headers does not write */
+  head.len = len;
+  lua_pushinteger(L, status);
+  push_headers(L, &head);
+  return 2;
+}
+
 static int l_open_transports(lua_State *L) {
   lua_pushinteger(L, atomic_load(&open_transports));
   return 1;
@@ -751,4 +790,6 @@ void transport_register(lua_State *L, int module_index) {
   lua_setfield(L, module_index, "transport");
   lua_pushcfunction(L, l_open_transports);
   lua_setfield(L, module_index, "open_transports");
+  lua_pushcfunction(L, l_parse_response_head);
+  lua_setfield(L, module_index, "parse_response_head");
 }

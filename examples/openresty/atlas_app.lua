@@ -15,24 +15,32 @@ local M = {}
 -- variables as client_from_env (nginx.conf passes them with `env`).
 local client
 
-local function reply(status, body)
+local function reply_json(status, text)
   ngx.status = status
   ngx.header["Content-Type"] = "application/json"
-  ngx.say(cjson.encode(body))
+  ngx.print(text)
   return ngx.exit(status)
+end
+
+local function reply(status, body)
+  return reply_json(status, cjson.encode(body))
 end
 
 local function fail(status, err)
   return reply(status, { kind = err.kind, message = err.message, errorCode = err.errorCode })
 end
 
+local function log_warning(message) ngx.log(ngx.NOTICE, message) end
+
+-- (No function is written inside: LuaJIT stops compiling a request's path
+-- at the return of a function that creates closures.)
 local function get_client()
   if client then return client end
   local err
   client, err = atlas.client_from_env {
     shared_dict = "atlas_tokens", -- one service-account token for all workers
     transport = os.getenv("ATLAS_TRANSPORT"), -- nil: auto (cosockets here)
-    on_warning = function(message) ngx.log(ngx.NOTICE, message) end,
+    on_warning = log_warning,
   }
   return client, err
 end
@@ -66,10 +74,13 @@ local function batch_update(gid)
 end
 
 function M.handle()
-  local batch_gid = ngx.var.uri:match("^/projects/([^/]+)/invitations$")
-  if batch_gid and ngx.req.get_method() == "POST" then return batch_update(batch_gid) end
-  local gid, iid = ngx.var.uri:match("^/projects/([^/]+)/invitations/([^/]+)$")
-  if not gid then return reply(404, { kind = "not_found", message = "no such route" }) end
+  local uri = ngx.var.uri
+  local gid, iid = uri:match("^/projects/([^/]+)/invitations/([^/]+)$")
+  if not gid then
+    local batch_gid = uri:match("^/projects/([^/]+)/invitations$")
+    if batch_gid and ngx.req.get_method() == "POST" then return batch_update(batch_gid) end
+    return reply(404, { kind = "not_found", message = "no such route" })
+  end
   if ngx.req.get_method() ~= "PATCH" then
     return reply(405, { kind = "validation", message = "use PATCH with {\"roles\": [...]}" })
   end
@@ -80,11 +91,15 @@ function M.handle()
   end
   local c, cerr = get_client()
   if not c then return fail(500, cerr) end
-  local inv, err = c:update_invitation_by_id(gid, iid, { roles = body.roles })
-  if inv then return reply(200, inv) end
+  local inv, res = c:update_invitation_by_id(gid, iid, { roles = body.roles })
+  -- the invitation as Atlas wrote it (the response's body): no need to
+  -- encode again what was just decoded
+  if inv then return reply_json(200, res.body) end
+  local err = res
   if err.kind == "validation" then return fail(400, err) end
   if err.kind == "transport" then return fail(502, err) end
   return fail(err.status or 502, err)
 end
+
 
 return M

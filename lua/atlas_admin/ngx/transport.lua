@@ -43,8 +43,10 @@ local MAX_IDLE_DIGEST = 32
 -- max_header_bytes, user_agent, trace (boolean).  credential: the client's.
 function M.new(opts, credential)
   local kind = core.credential_kind(credential)
+  local total_ms = math.max(1, math.floor(opts.timeout * 1000))
   return setmetatable({
     opts = opts, credential = credential, kind = kind,
+    connect_ms = math.max(1, math.floor(opts.connect_timeout * 1000)), total_ms = total_ms,
     digest_idle = kind == "digest" and {} or nil, -- sessions holding a nonce, not in use
     closed = false,
   }, Transport)
@@ -100,43 +102,98 @@ local function redact_head(lines)
   return table.concat(out, "\r\n") .. "\r\n"
 end
 
+-- Where a URL goes: scheme, host, port, authority, the pool name and
+-- where its target starts.  A client sends every call to one base URL, so
+-- the last origin is kept and a URL that starts with it is not parsed again.
+function Transport:_origin(url)
+  local o = self.last_origin
+  if o and url:find(o.prefix, 1, true) == 1 and url:byte(#o.prefix + 1) == 47 then return o end -- "/"
+  local scheme, host, port, target, authority = parse_url(url)
+  if not scheme then return nil end
+  o = {
+    scheme = scheme, host = host, port = port, authority = authority, prefix = scheme .. "://" .. authority,
+    -- One pool per server and identity: a digest nonce or TLS session is
+    -- never shared between credentials.
+    pool = scheme .. "://" .. authority .. "#" .. tostring(self.credential:id() or self.kind),
+    head = " HTTP/1.1\r\nHost: " .. authority .. "\r\nConnection: keep-alive\r\n"
+      .. (self.opts.user_agent and ("User-Agent: " .. self.opts.user_agent .. "\r\n") or ""),
+  }
+  o.target_at = #o.prefix + 1
+  o.connect_options = { pool = o.pool }
+  self.last_origin = o
+  return o
+end
+
+local function too_large(sock, max, exchange)
+  sock:close()
+  return fail(CODE.too_large, string.format("response larger than max_response_bytes (%d bytes)", max), true, true,
+    exchange and { exchange })
+end
+
+-- Reads what follows the head when it is not a Content-Length body:
+-- pending holds the bytes already read past the head.
+local function read_line(sock, st)
+  local i = st.pending:find("\r\n", 1, true)
+  if i then
+    local line = st.pending:sub(1, i - 1)
+    st.pending = st.pending:sub(i + 2)
+    return line
+  end
+  local more, err = sock:receive("*l") -- up to LF; CR dropped
+  if not more then return nil, err end
+  local line = st.pending .. more
+  st.pending = ""
+  return line
+end
+
+local function read_bytes(sock, st, n)
+  if #st.pending >= n then
+    local data = st.pending:sub(1, n)
+    st.pending = st.pending:sub(n + 1)
+    return data
+  end
+  local more, err = sock:receive(n - #st.pending)
+  if not more then return nil, err end
+  local data = st.pending .. more
+  st.pending = ""
+  return data
+end
+
 -- One HTTP exchange on a pooled connection.  Returns status, headers,
--- body, info | nil, code, message, info.
+-- body, info | nil, code, message, info (info on success only with trace).
 function Transport:_exchange(method, url, headers, body, authorization, redact_bodies)
   local ngx = rawget(_G, "ngx")
   local o = self.opts
-  local scheme, host, port, target, authority = parse_url(url)
-  if not scheme then return fail(CODE.connect, "invalid URL", false, false) end
-  local started = ngx.now()
+  local origin = self:_origin(url)
+  if not origin then return fail(CODE.connect, "invalid URL", false, false) end
+  local target = url:sub(origin.target_at)
+  local started = o.trace and ngx.now()
   local sock = ngx.socket.tcp()
-  local total_ms = math.max(1, math.floor(o.timeout * 1000))
-  sock:settimeouts(math.max(1, math.floor(o.connect_timeout * 1000)), total_ms, total_ms)
-  -- One pool per server and identity: a digest nonce or TLS session is
-  -- never shared between credentials.
-  local pool = scheme .. "://" .. authority .. "#" .. tostring(self.credential:id() or self.kind)
-  local ok, err = sock:connect(host, port, { pool = pool })
+  sock:settimeouts(self.connect_ms, self.total_ms, self.total_ms)
+  local ok, err = sock:connect(origin.host, origin.port, origin.connect_options)
   if not ok then
     return fail(err and err:find("resolve", 1, true) and CODE.resolve or
-      (err == "timeout" and CODE.timeout or CODE.connect), "connect to " .. authority .. " failed: " .. tostring(err),
+      (err == "timeout" and CODE.timeout or CODE.connect), "connect to " .. origin.authority .. " failed: " .. tostring(err),
       false, false)
   end
-  if scheme == "https" and sock:getreusedtimes() == 0 then
-    ok, err = sock:sslhandshake(nil, host, true) -- verify = true, always
+  if origin.scheme == "https" and sock:getreusedtimes() == 0 then
+    ok, err = sock:sslhandshake(nil, origin.host, true) -- verify = true, always
     if not ok then
       sock:close()
-      return fail(CODE.tls, "TLS handshake with " .. host .. " failed: " .. tostring(err), false, false)
+      return fail(CODE.tls, "TLS handshake with " .. origin.host .. " failed: " .. tostring(err), false, false)
     end
   end
 
-  local lines = { method .. " " .. target .. " HTTP/1.1", "Host: " .. authority, "Connection: keep-alive" }
-  if o.user_agent then lines[#lines + 1] = "User-Agent: " .. o.user_agent end
+  -- The request as pieces nginx joins in C (no Lua string for the whole).
+  local header_text
   if type(headers) == "string" then
     if not valid_lines(headers) then
       sock:close()
       error("atlas-admin: invalid header line (CR, LF, NUL, or not \"Name: value\")", 3)
     end
-    lines[#lines + 1] = headers
+    header_text = headers
   else
+    local lines = {}
     for k, v in pairs(headers) do
       if not clean(k) or not clean(v) or k:find("[:%s]") or k:lower() == "authorization" then
         sock:close()
@@ -144,107 +201,124 @@ function Transport:_exchange(method, url, headers, body, authorization, redact_b
       end
       lines[#lines + 1] = k .. ": " .. v
     end
+    header_text = table.concat(lines, "\r\n")
   end
-  if body then lines[#lines + 1] = "Content-Length: " .. #body end
-  if authorization then lines[#lines + 1] = "Authorization: " .. authorization end
-  local bytes, serr = sock:send(table.concat(lines, "\r\n") .. "\r\n\r\n" .. (body or ""))
-  local exchange = o.trace and { method = method, url = url, request_head = redact_head(lines),
-    request_body = body and (redact_bodies and "<redacted>" or body) or nil } or nil
+  local request = { method, " ", target, origin.head, header_text, "\r\n",
+    body and "Content-Length: " or "", body and #body or "", body and "\r\n" or "",
+    authorization and "Authorization: " or "", authorization or "", authorization and "\r\n" or "",
+    "\r\n", body or "" }
+  local bytes, serr = sock:send(request)
+  local exchange
+  if o.trace then
+    local lines = { method .. " " .. target .. " HTTP/1.1", "Host: " .. origin.authority, "Connection: keep-alive" }
+    if o.user_agent then lines[#lines + 1] = "User-Agent: " .. o.user_agent end
+    if header_text ~= "" then lines[#lines + 1] = header_text end
+    if body then lines[#lines + 1] = "Content-Length: " .. #body end
+    if authorization then lines[#lines + 1] = "Authorization: " .. authorization end
+    exchange = { method = method, url = url, request_head = redact_head(lines),
+      request_body = body and (redact_bodies and "<redacted>" or body) or nil }
+  end
   if not bytes then
     sock:close()
     return fail(serr == "timeout" and CODE.timeout or CODE.send, "send failed: " .. tostring(serr), false, false,
       exchange and { exchange })
   end
 
-  -- The response: status line, headers, then a body by Content-Length,
-  -- chunks, or until the connection closes.
-  local status_line, rerr = sock:receive("*l")
-  if not status_line then
+  -- The response head, read in as few pieces as it arrives in (usually
+  -- one, with the body), then parsed by the C core.
+  local max_head = o.max_header_bytes
+  local got, rerr = sock:receiveany(max_head + 4)
+  if not got then
     sock:close()
     return fail(rerr == "timeout" and CODE.timeout or (rerr == "closed" and CODE.nothing or CODE.recv),
       "no response: " .. tostring(rerr), true, false, exchange and { exchange })
   end
-  local status = tonumber(status_line:match("^HTTP/1%.[01] (%d%d%d)"))
+  local head_end = got:find("\r\n\r\n", 1, true)
+  while not head_end do
+    if #got > max_head then
+      sock:close()
+      return fail(CODE.too_large, string.format("response headers larger than max_header_bytes (%d bytes)",
+        max_head), true, true, exchange and { exchange })
+    end
+    local more, merr = sock:receiveany(max_head + 4)
+    if not more then
+      sock:close()
+      return fail(merr == "timeout" and CODE.timeout or CODE.recv, "response headers cut: " .. tostring(merr), true,
+        true, exchange and { exchange })
+    end
+    -- look again from just before the new bytes (the blank line may span them)
+    local from = #got - 2
+    got = got .. more
+    head_end = got:find("\r\n\r\n", from > 1 and from or 1, true)
+  end
+  if head_end - 1 > max_head then
+    sock:close()
+    return fail(CODE.too_large, string.format("response headers larger than max_header_bytes (%d bytes)",
+      max_head), true, true, exchange and { exchange })
+  end
+  local status, resp_headers = core.parse_response_head(got, head_end - 1)
   if not status then
     sock:close()
     return fail(CODE.recv, "not an HTTP response", true, true, exchange and { exchange })
   end
-  local resp_headers, head_lines, head_size = {}, { status_line }, #status_line
-  while true do
-    local line, herr = sock:receive("*l")
-    if not line then
-      sock:close()
-      return fail(herr == "timeout" and CODE.timeout or CODE.recv, "response headers cut: " .. tostring(herr), true,
-        true, exchange and { exchange })
-    end
-    if line == "" then break end
-    head_size = head_size + #line + 2
-    if head_size > o.max_header_bytes then
-      sock:close()
-      return fail(CODE.too_large, string.format("response headers larger than max_header_bytes (%d bytes)",
-        o.max_header_bytes), true, true, exchange and { exchange })
-    end
-    head_lines[#head_lines + 1] = line
-    local name, value = line:match("^([^:]+):%s*(.-)%s*$")
-    if name then
-      name = name:lower()
-      resp_headers[name] = resp_headers[name] and (resp_headers[name] .. ", " .. value) or value
-    end
-  end
+  local rest = got:sub(head_end + 4)
 
   local max = o.max_response_bytes
-  local parts, size = {}, 0
-  local function too_large()
-    sock:close()
-    return fail(CODE.too_large, string.format("response larger than max_response_bytes (%d bytes)", max), true, true,
-      exchange and { exchange })
-  end
   local length = tonumber(resp_headers["content-length"])
-  local chunked = (resp_headers["transfer-encoding"] or ""):lower():find("chunked", 1, true)
-  local reusable = (resp_headers["connection"] or ""):lower() ~= "close"
+  local te, conn = resp_headers["transfer-encoding"], resp_headers["connection"]
+  local chunked = te and te:lower():find("chunked", 1, true)
+  local reusable = not conn or conn:lower() ~= "close"
   if method == "HEAD" or status == 204 or status == 304 or (status >= 100 and status < 200) then
     length = 0
   end
+  local resp_body
   if chunked then
+    local st, parts, size = { pending = rest }, {}, 0
     while true do
-      local size_line, cerr = sock:receive("*l")
+      local size_line, cerr = read_line(sock, st)
       local n = size_line and tonumber(size_line:match("^(%x+)"), 16)
       if not n then
         sock:close()
         return fail(cerr == "timeout" and CODE.timeout or CODE.recv, "chunked body cut", true, true, exchange and { exchange })
       end
       if n == 0 then
-        repeat local trailer = sock:receive("*l") until not trailer or trailer == ""
+        repeat local trailer = read_line(sock, st) until not trailer or trailer == ""
         break
       end
       size = size + n
-      if size > max then return too_large() end
-      local data = sock:receive(n)
-      if not data or not sock:receive("*l") then
+      if size > max then return too_large(sock, max, exchange) end
+      local data = read_bytes(sock, st, n)
+      if not data or not read_line(sock, st) then
         sock:close()
         return fail(CODE.recv, "chunked body cut", true, true, exchange and { exchange })
       end
       parts[#parts + 1] = data
     end
+    resp_body = table.concat(parts)
   elseif length then
-    if length > max then return too_large() end
-    if length > 0 then
-      local data, derr = sock:receive(length)
+    if length > max then return too_large(sock, max, exchange) end
+    if #rest >= length then
+      resp_body = #rest == length and rest or rest:sub(1, length)
+      if #rest > length then reusable = false end -- bytes past the answer: the connection is not clean
+    else
+      local data, derr = sock:receive(length - #rest)
       if not data then
         sock:close()
         return fail(derr == "timeout" and CODE.timeout or CODE.recv, "response body cut: " .. tostring(derr), true,
           true, exchange and { exchange })
       end
-      parts[1] = data
+      resp_body = rest .. data
     end
   else
     reusable = false
+    local parts, size = { rest }, #rest
+    if size > max then return too_large(sock, max, exchange) end
     while true do
       local data, derr, partial = sock:receive(8192)
       data = data or partial
       if data and #data > 0 then
         size = size + #data
-        if size > max then return too_large() end
+        if size > max then return too_large(sock, max, exchange) end
         parts[#parts + 1] = data
       end
       if derr == "closed" then break end
@@ -254,18 +328,18 @@ function Transport:_exchange(method, url, headers, body, authorization, redact_b
           exchange and { exchange })
       end
     end
+    resp_body = table.concat(parts)
   end
-  local resp_body = table.concat(parts)
   if reusable then sock:setkeepalive(60000, 32) else sock:close() end
+  if not exchange then return status, resp_headers, resp_body, nil end
   local elapsed = ngx.now() - started
-  local info = { total_time = elapsed, new_connections = 0, request_sent = true, response_started = true }
-  if exchange then
-    exchange.status, exchange.elapsed = status, elapsed
-    exchange.response_head = redact_head(head_lines)
-    exchange.response_body = resp_body ~= "" and (redact_bodies and "<redacted>" or resp_body) or nil
-    info.exchanges = { exchange }
-  end
-  return status, resp_headers, resp_body, info
+  exchange.status, exchange.elapsed = status, elapsed
+  local head_lines = {}
+  for line in got:sub(1, head_end + 1):gmatch("(.-)\r\n") do head_lines[#head_lines + 1] = line end
+  exchange.response_head = redact_head(head_lines)
+  exchange.response_body = resp_body ~= "" and (redact_bodies and "<redacted>" or resp_body) or nil
+  return status, resp_headers, resp_body,
+    { total_time = elapsed, new_connections = 0, request_sent = true, response_started = true, exchanges = { exchange } }
 end
 
 -- Appends the exchanges of a resent request to the first one's info.
