@@ -25,6 +25,11 @@ awk -v n="$M" -v s="$start" -v e="$end" -v r="$((after - before))" \
   'BEGIN { printf "%-28s %6d calls  %8.0f calls/s  %6.1f us/call  %.3f requests/call\n", "curl CLI --digest", n, n/(e-s), (e-s)/n*1e6, r/n }'
 # Batches: 1,000 updates at 20 ms latency, loop vs concurrency 16; peak RSS of 10,000 calls
 LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/lua54/?.so;;" lua5.4 bench/batch.lua "$url" 1000 10000
+# The rest start servers of their own (scripts/local-server.sh keeps one at a time)
+bash scripts/local-server.sh stop
+trap - EXIT
 # Access as code: an org of 1,000 people, 30 projects, 20 teams (its own server and fixture)
 LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/lua54/?.so;;" lua5.4 bench/access.lua
+# Instructions per call against raw libcurl in C (callgrind: counts, not seconds)
+bash bench/callgrind.sh
 bash bench/openresty.sh

@@ -19,6 +19,7 @@
 --
 -- No secret can be in a record: bodies hold ids, usernames and roles, never
 -- a credential; responses (which carry people's names) are not recorded.
+local errors = require "atlas_admin.errors"
 local jsonenc = require "atlas_admin.jsonenc"
 
 local M = {}
@@ -62,7 +63,7 @@ function M.record(prepared, op, args, body, ok, err_or_res, failed_response, bef
   local record = {
     time = os.date("!%Y-%m-%dT%H:%M:%SZ"),
     org = target.orgId or org,
-    operation = prepared.operation, method = prepared.method, path = prepared.path, target = target,
+    operation = prepared.operation, method = prepared.method, path = errors.request_path(prepared), target = target,
     before = before, after = body,
     status = type(response) == "table" and response.status or (not ok and type(err_or_res) == "table"
       and err_or_res.status) or nil,

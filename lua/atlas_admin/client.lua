@@ -107,8 +107,9 @@ function Client:_prepare(name, args, body, call_opts, filter)
     compiled = request.compile(name, operations.rows[name], self._settings)
     self._compiled[name] = compiled
   end
-  local flags, err = NO_OPTIONS, nil
+  local flags = NO_OPTIONS
   if call_opts ~= nil then
+    local err
     flags, err = options.call(call_opts, name)
     if not flags then return nil, err end
   end
@@ -167,7 +168,7 @@ function Client:_send(prepared)
     -- processing, so resending is safe for every method.
     status, headers, body, info = self:_transfer(transport, prepared, bearer)
   end
-  if status and status ~= 401 and self._settings.auth_kind == "digest" and not self._digest_ready[handle] then
+  if status and status ~= 401 and not self._digest_ready[handle] and self._settings.auth_kind == "digest" then
     self._digest_ready[handle] = true
   end
   if not status then

@@ -96,10 +96,19 @@ function M.skipped(message, operation)
   return new { kind = "skipped", message = message, operation = operation }
 end
 
+--- The path of a prepared request (its URL from the path on, without the
+-- query): what messages and audit records name.  A request described by
+-- hand (the token requests) gives its path itself.
+function M.request_path(prepared)
+  if prepared.path then return prepared.path end
+  local url, query = prepared.url, prepared.query
+  return url:sub(prepared.path_at or 1, query ~= "" and #url - #query - 1 or nil)
+end
+
 function M.transport(code, message, prepared)
   return new {
     kind = "transport", code = code, message = one_line(message),
-    method = prepared and prepared.method, path = prepared and prepared.path,
+    method = prepared and prepared.method, path = prepared and M.request_path(prepared),
     operation = prepared and prepared.operation,
   }
 end
@@ -111,7 +120,7 @@ local API_FIELDS = { "error", "errorCode", "reason", "detail", "parameters", "ba
 function M.api(kind, status, body, raw, content_type, prepared, hint)
   local e = {
     kind = kind, status = status, hint = hint,
-    method = prepared.method, path = prepared.path, operation = prepared.operation,
+    method = prepared.method, path = M.request_path(prepared), operation = prepared.operation,
   }
   if type(body) == "table" then
     for _, f in ipairs(API_FIELDS) do e[f] = body[f] end

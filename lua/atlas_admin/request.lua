@@ -1,9 +1,11 @@
 -- Builds a prepared request: plain data, no I/O, no secrets.
 --
---   { path, url, body [, query, envelope, dry_run, retries, retry_deadline] }
+--   { url, body [, query, envelope, dry_run, retries, retry_deadline] }
 --   and, through its metatable (shared by the operation's calls):
 --   { operation, resource, method, result, presents, idempotent, headers, header_lines,
---     query = "", envelope = false, dry_run = false }
+--     query = "", envelope = false, dry_run = false, path_at }
+-- The path (for messages, audit records) is read from the URL when asked
+-- for: errors.request_path(prepared).
 -- (header_lines: the headers as CRLF-joined "Name: value" lines, what the
 -- transports send; headers: the same as a table, for people and traces;
 -- nothing writes to a prepared request's operation fields)
@@ -232,13 +234,17 @@ function M.compile(name, op, settings)
     operation = name, resource = op.resource, method = op.method, result = op.result, presents = op.presents,
     idempotent = op.idempotent, headers = headers, header_lines = header_lines, dry_run = false,
     query = "", envelope = false,
+    -- where the path begins in the URL (errors.request_path: a request's
+    -- path is read from its URL when a message needs it)
+    path_at = #settings.base_url + 1,
   }
   return {
     -- a prepared request's metatable: the operation's fields, shared
     prepared_mt = { __index = operation_fields },
     name = name, op = op, method = op.method, resource = op.resource, result = op.result, presents = op.presents,
     idempotent = op.idempotent, schema = op.body and core.body_schema(op.body), base = settings.base_url .. prefix, prefix = prefix,
-    build_path = path_builder(name, prefix, pieces, params, tail),
+    -- the URL's path part, with its ids checked and the base URL in front
+    build_url = path_builder(name, settings.base_url .. prefix, pieces, params, tail),
     -- the query when the call passes no filter and no flag of its own
     default_query = table.concat(default_query, "&"),
   }
@@ -257,8 +263,8 @@ end
 -- nil; call_opts: checked per-call options; filter: the caller's filter
 -- table or nil.  Returns the prepared request or nil, err.
 function M.prepare_compiled(c, settings, args, body, call_opts, filter)
-  local path, err = c.build_path(args)
-  if not path then return nil, err end
+  local url, err = c.build_url(args)
+  if not url then return nil, err end
 
   local encoded
   if c.schema then
@@ -278,11 +284,10 @@ function M.prepare_compiled(c, settings, args, body, call_opts, filter)
     envelope = add_flags(parts, c.op, call_opts, settings).envelope
     query = table.concat(parts, "&")
   end
-  -- What is the call's own (three fields: a small table); the operation's
+  -- What is the call's own (two fields: a small table); the operation's
   -- fields are read through the compiled operation's metatable.
   local prepared = setmetatable({
-    path = path,
-    url = settings.base_url .. path .. (query ~= "" and "?" .. query or ""),
+    url = query ~= "" and url .. "?" .. query or url,
     body = encoded,
   }, c.prepared_mt)
   -- (query = "" and envelope = false come from the operation's fields)

@@ -1,5 +1,7 @@
 -- Deprecation notices: when a response carries Deprecation or Sunset, tell
 -- the user once per process per operation (per handler), not on every call.
+local errors = require "atlas_admin.errors"
+
 local M = {}
 
 -- handler -> { [operation] = true }; weak keys so a dropped client's
@@ -23,14 +25,14 @@ function M.check(handler, prepared, headers)
   if done[prepared.operation] then return end
   done[prepared.operation] = true
   local message = "atlas-admin: warning: " .. prepared.operation .. " (" .. prepared.method .. " "
-    .. prepared.path:gsub("%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x", "{id}") .. ") is deprecated"
+    .. errors.request_path(prepared):gsub("%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x", "{id}") .. ") is deprecated"
   if deprecation then message = message .. " since " .. deprecation end
   if sunset then message = message .. "; it stops working on " .. sunset end
   if prepared.resource == "invitations" then
     message = message .. "; use " .. require("atlas_admin.sunset").REPLACEMENTS .. " instead"
   end
   handler(message, {
-    operation = prepared.operation, method = prepared.method, path = prepared.path,
+    operation = prepared.operation, method = prepared.method, path = errors.request_path(prepared),
     deprecation = deprecation, sunset = sunset,
   })
 end

@@ -22,20 +22,20 @@ local function fake_ngx(pieces)
     buffer = buffer .. pieces[i]
     return true
   end
-  function sock:settimeouts() end
+  function sock.settimeouts() end
   function sock:connect(host, port, opts) self.host, self.port, self.pool = host, port, opts.pool return true end
-  function sock:getreusedtimes() return 1 end
+  function sock.getreusedtimes() return 1 end
   function sock:send(data)
     self.sent[#self.sent + 1] = type(data) == "table" and table.concat(data) or data
     return #self.sent[#self.sent]
   end
-  function sock:receiveany(max)
+  function sock.receiveany(_, max)
     if buffer == "" and not more() then return nil, "closed" end
     local out = buffer:sub(1, max)
     buffer = buffer:sub(max + 1)
     return out
   end
-  function sock:receive(what)
+  function sock.receive(_, what)
     if what == "*l" then
       while not buffer:find("\n", 1, true) do
         if not more() then return nil, "closed" end

@@ -108,7 +108,7 @@ end
 function Transport:_origin(url)
   local o = self.last_origin
   if o and url:find(o.prefix, 1, true) == 1 and url:byte(#o.prefix + 1) == 47 then return o end -- "/"
-  local scheme, host, port, target, authority = parse_url(url)
+  local scheme, host, port, _, authority = parse_url(url)
   if not scheme then return nil end
   o = {
     scheme = scheme, host = host, port = port, authority = authority, prefix = scheme .. "://" .. authority,
