@@ -44,8 +44,8 @@ function FORMATS.access(a)
   return s .. expiry(a.expires_at)
 end
 
-local function count(n, noun)
-  return n .. " " .. noun .. (n == 1 and "" or "s")
+local function count(n, noun, plural)
+  return n .. " " .. (n == 1 and noun or plural or noun .. "s")
 end
 
 local function org_roles_of(u)
@@ -86,37 +86,42 @@ function FORMATS.project(p)
   return string.format("project %s %s (org %s)", tostring(p.id), tostring(p.name), tostring(p.orgId))
 end
 
--- A list: a count line, then one aligned row per item.
-local function list_format(noun, row)
+-- A list: a count line, then one row per item, every column aligned
+-- (the last one is left ragged).  row(item) returns the item's cells.
+local function list_format(noun, row, plural)
   return function(list)
     local n = #list
-    if n == 0 then return "0 " .. noun .. "s" end
-    local rows, width = {}, 0
+    if n == 0 then return count(0, noun, plural) end
+    local rows, widths = {}, {}
     for i, item in ipairs(list) do
       local cells = row(item)
       rows[i] = cells
-      if #cells[1] > width then width = #cells[1] end
+      for c = 1, #cells - 1 do
+        if #cells[c] > (widths[c] or 0) then widths[c] = #cells[c] end
+      end
     end
-    local out = { n .. " " .. noun .. (n == 1 and "" or "s") }
+    local out = { count(n, noun, plural) }
     for _, cells in ipairs(rows) do
-      out[#out + 1] = "  " .. cells[1] .. string.rep(" ", width - #cells[1]) .. "  " .. cells[2]
+      local line = {}
+      for c = 1, #cells - 1 do line[c] = cells[c] .. string.rep(" ", widths[c] - #cells[c]) end
+      line[#cells] = cells[#cells]
+      out[#out + 1] = "  " .. table.concat(line, "  ")
     end
     return table.concat(out, "\n")
   end
 end
 
 FORMATS.invitation_list = list_format("invitation", function(inv)
-  return { tostring(inv.id) .. "  " .. tostring(inv.username),
-    roles_of(inv) .. expiry(inv.expiresAt) }
+  return { tostring(inv.id), tostring(inv.username), roles_of(inv) .. expiry(inv.expiresAt) }
 end)
 
 FORMATS.user_list = list_format("user", function(u)
-  return { tostring(u.id) .. "  " .. tostring(u.username), tostring(u.orgMembershipStatus or "?") .. "  " .. roles_of(u) }
+  return { tostring(u.id), tostring(u.username), tostring(u.orgMembershipStatus or "?"), roles_of(u) }
 end)
 
 FORMATS.org_user_list = list_format("org user", function(u)
-  return { tostring(u.id) .. "  " .. tostring(u.username), tostring(u.orgMembershipStatus or "?") .. "  "
-    .. org_roles_of(u) .. "; " .. reach_of(u) }
+  return { tostring(u.id), tostring(u.username), tostring(u.orgMembershipStatus or "?"),
+    org_roles_of(u) .. "; " .. reach_of(u) }
 end)
 
 FORMATS.team_list = list_format("team", function(t)
@@ -131,10 +136,12 @@ FORMATS.project_list = list_format("project", function(p)
   return { tostring(p.id), tostring(p.name) }
 end)
 
+-- Cloud users and legacy invitations in one table: kind, id, username,
+-- status and roles each in their own column whatever the kind's length.
 FORMATS.access_list = list_format("person", function(a)
-  return { tostring(a.kind) .. "  " .. tostring(a.id) .. "  " .. tostring(a.username),
-    tostring(a.status or "?") .. "  " .. roles_of(a) }
-end)
+  return { tostring(a.kind), tostring(a.id), tostring(a.username), tostring(a.status or "?"),
+    roles_of(a) .. expiry(a.expires_at) }
+end, "people")
 
 function FORMATS.response(r)
   local h = type(r.headers) == "table" and r.headers or {}

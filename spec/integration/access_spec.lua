@@ -240,7 +240,18 @@ describe("project_access and remove_project_access", function()
       assert.is_table(r.roles)
       if r.kind == "invitation" then assert.is_string(r.expires_at) end
     end
-    assert.matches("^5 persons\n", tostring(rows))
+    local printed = tostring(rows)
+    assert.matches("^5 people\n", printed)
+    -- user rows and invitation rows share their columns: the id, the
+    -- username and the status start at the same offset on every line
+    local starts = {}
+    for line in printed:gmatch("\n([^\n]+)") do
+      local id_at, name_at, status_at = line:match("^  %a+ +()%x+ +()%S+ +()%u")
+      assert.is_truthy(id_at, line)
+      starts[#starts + 1] = { id_at, name_at, status_at }
+    end
+    assert.equal(5, #starts)
+    for i = 2, #starts do assert.same(starts[1], starts[i]) end
     assert.not_matches("Liddell", tostring(rows))
     assert.not_matches("old@example.com", tostring(rows))
     local all = assert(client:project_access(GID, { statuses = "all" }))
