@@ -19,7 +19,8 @@
  *   handle takes it back first, through the detach callback it left)
  *
  * info: { total_time, new_connections, request_sent, response_started
- *         [, exchanges = {...} with trace = true] }  (see TRANSPORT.md)
+ *         [, exchanges = {...} with trace = true] }  (trace_collect.c;
+ *         the events users see: docs/api.md, "The trace client option")
  *
  * This file: the easy handle's options, the body and header callbacks,
  * request setup and result collection.  Trace collection and redaction

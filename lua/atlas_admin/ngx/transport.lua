@@ -1,5 +1,5 @@
--- The nginx transport: the same interface as the libcurl one (see
--- TRANSPORT notes in client.lua: send / oauth / close), over
+-- The nginx transport: the same interface as the libcurl one (send /
+-- oauth / close, described at the top of src/transport.c), over
 -- ngx.socket.tcp cosockets, so a call yields to nginx while it waits and
 -- the worker keeps serving other requests.
 --
@@ -364,7 +364,8 @@ function Transport:_give_digest(session)
   if session:has_nonce() and #idle < MAX_IDLE_DIGEST then idle[#idle + 1] = session end
 end
 
---- transport:send(method, url, headers, body, bearer) (see client.lua).
+--- transport:send(method, url, headers, body, bearer): as the libcurl
+-- transport's (src/transport.c); client.lua's _transfer is the caller.
 function Transport:send(method, url, headers, body, bearer)
   if self.closed then error("atlas-admin: the client is closed", 2) end
   local authorization, digest
