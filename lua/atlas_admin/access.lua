@@ -68,11 +68,16 @@ local function find_user(client, group_id, username, statuses)
   return false
 end
 
+-- The helpers' own reads of legacy invitations say nothing of their
+-- deprecation: the helpers stop reading them at the sunset by themselves,
+-- and the caller has nothing to change.
+local QUIET = { warn = false }
+
 -- The pending legacy invitation for this username, or false when there is
 -- none, the endpoints are gone (remembered), or the legacy lookup is off.
 local function find_invitation(client, group_id, username)
   if not sunset.legacy_enabled(client) then return false end
-  local list, err = client:list_invitations(group_id, { username = username })
+  local list, err = client:list_invitations(group_id, { username = username }, QUIET)
   if not list then
     if sunset.is_gone(client) then return false end -- this very call hit the sunset
     return nil, err
@@ -168,7 +173,7 @@ function M.install(Client, check_self)
     local rows = {}
     for _, u in ipairs(users) do rows[#rows + 1] = M.user_row(u) end
     if sunset.legacy_enabled(self) then
-      local list, lerr = self:list_invitations(group_id)
+      local list, lerr = self:list_invitations(group_id, nil, QUIET)
       if list then
         local wanted = {}
         for _, st in ipairs(statuses or { "ACTIVE", "PENDING" }) do wanted[st] = true end
@@ -203,7 +208,7 @@ function M.install(Client, check_self)
     inv, err = find_invitation(self, group_id, username)
     if inv == nil then return nil, err end
     if inv then
-      ok, err = self:delete_invitation(group_id, inv.id)
+      ok, err = self:delete_invitation(group_id, inv.id, QUIET)
       if not ok then return nil, err end
       removed[#removed + 1] = M.invitation_row(inv)
     end

@@ -26,7 +26,8 @@ local function project_reads(client, gids)
   local calls, legacy = {}, sunset.legacy_enabled(client)
   for _, gid in ipairs(gids) do
     calls[#calls + 1] = { "list_project_teams", gid }
-    if legacy then calls[#calls + 1] = { "list_invitations", gid } end
+    -- warn = false: a sunset-aware read, nothing for the caller to change
+    if legacy then calls[#calls + 1] = { "list_invitations", gid, nil, { warn = false }, n = 4 } end
   end
   return calls
 end

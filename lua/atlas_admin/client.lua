@@ -234,7 +234,7 @@ function Client:_execute_once(prepared)
   local status, headers, body = self:_send(prepared)
   if not status then return nil, headers end
   local on_warning = self._settings.on_warning
-  if on_warning ~= false and (headers.deprecation or headers.sunset) then
+  if on_warning ~= false and (headers.deprecation or headers.sunset) and not prepared.quiet then
     warnings.check(on_warning, prepared, headers)
   end
   local value, res, extra = response.parse(prepared, status, headers, body, self._json, self._settings.auth_kind)

@@ -14,14 +14,19 @@ local show = require "atlas_admin.show"
 
 local M = {}
 
+-- Legacy invitation writes made for a helper or a plan say nothing of
+-- their deprecation (call option warn = false): the helpers move to the
+-- Cloud Users calls by themselves at the sunset.
+local QUIET = { warn = false }
+
 -- step -> the method's arguments, in order.
 local CALLS = {
   add_project_user = function(s) return s.groupId, { username = s.username, roles = s.roles } end,
   remove_project_user = function(s) return s.groupId, s.userId end,
   add_project_user_role = function(s) return s.groupId, s.userId, s.role end,
   remove_project_user_role = function(s) return s.groupId, s.userId, s.role end,
-  update_invitation_by_id = function(s) return s.groupId, s.invitationId, { roles = s.roles } end,
-  delete_invitation = function(s) return s.groupId, s.invitationId end,
+  update_invitation_by_id = function(s) return s.groupId, s.invitationId, { roles = s.roles }, QUIET end,
+  delete_invitation = function(s) return s.groupId, s.invitationId, QUIET end,
   add_org_user = function(s)
     return s.orgId, { username = s.username, teamIds = s.teamIds,
       roles = { orgRoles = s.orgRoles, groupRoleAssignments = s.groupRoleAssignments } }

@@ -295,6 +295,7 @@ function M.prepare_compiled(c, settings, args, body, call_opts, filter)
   if envelope then prepared.envelope = true end
   if call_opts ~= NO_OPTIONS then
     if call_opts.dry_run then prepared.dry_run = true end
+    if call_opts.warn == false then prepared.quiet = true end
     if call_opts.retries then prepared.retries = call_opts.retries end
     if call_opts.retry_deadline then prepared.retry_deadline = call_opts.retry_deadline end
   end

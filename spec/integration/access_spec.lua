@@ -216,6 +216,29 @@ describe("set_project_roles", function()
     assert(client:list_invitations(GID))
     assert.matches("set_project_roles", warnings[#warnings])
   end)
+
+  it("makes its own invitation calls without a notice; the caller's warn unless warn = false", function()
+    -- the helpers' lookups, PATCH and DELETE of a legacy invitation: nothing
+    -- for the caller to change, so no notice
+    assert(client:set_project_roles(GID, C.username, { "GROUP_OWNER" }))
+    assert(client:project_access(GID))
+    assert(client:remove_project_access(GID, C.username))
+    assert.same({}, warnings)
+    -- the caller's own invitation call with warn = false: none either
+    assert(client:list_invitations(GID, nil, { warn = false }))
+    assert.same({}, warnings)
+    -- without it: the notice, once
+    assert(client:list_invitations(GID))
+    assert(client:list_invitations(GID))
+    assert.equal(1, #warnings)
+    assert.matches("list_invitations", warnings[1])
+    -- the option is checked like the others, before any request
+    local n, ok, err = srv:count(function() return client:list_invitations(GID, nil, { warn = "no" }) end)
+    assert.equal(0, n)
+    assert.is_nil(ok)
+    assert.equal("validation", err.kind)
+    assert.matches("warn must be true or false", err.message, 1, true)
+  end)
 end)
 
 describe("project_access and remove_project_access", function()

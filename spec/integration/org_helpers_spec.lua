@@ -299,6 +299,18 @@ describe("organization helpers", function()
       assert.equal(0, #assert(client:list_invitations(C.other_group_id, { username = "jane.smith@example.com" })))
     end)
 
+    it("reads and deletes those invitations without a deprecation notice (nothing for the caller to change)", function()
+      local seen = {}
+      local c = assert(atlas.client { auth = assert(atlas.digest(C.public_key, C.private_key)), base_url = srv.url,
+        on_warning = function(m) seen[#seen + 1] = m end })
+      assert(c:org_access(ORG))
+      assert(c:who_can_access(ORG, GID))
+      local report = assert(c:offboard(ORG, "jane.smith@example.com"))
+      assert.equal(2, #report.invitations)
+      c:close()
+      assert.same({}, seen)
+    end)
+
     it("with dry_run lists what would go and writes nothing", function()
       local report = assert(client:offboard(ORG, "bob@example.com", { dry_run = true }))
       assert.is_true(report.dry_run)
