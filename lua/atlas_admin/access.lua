@@ -68,10 +68,7 @@ local function find_user(client, group_id, username, statuses)
   return false
 end
 
--- The helpers' own reads of legacy invitations say nothing of their
--- deprecation: the helpers stop reading them at the sunset by themselves,
--- and the caller has nothing to change.
-local QUIET = { warn = false }
+local QUIET = sunset.QUIET -- this module's invitation calls: no deprecation notice
 
 -- The pending legacy invitation for this username, or false when there is
 -- none, the endpoints are gone (remembered), or the legacy lookup is off.

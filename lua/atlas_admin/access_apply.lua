@@ -28,12 +28,11 @@ local access_state = require "atlas_admin.access_state"
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local show = require "atlas_admin.show"
+local sunset = require "atlas_admin.sunset"
 
 local M = {}
 
--- The plan's legacy invitation writes say nothing of their deprecation:
--- access as code moves to the Cloud Users calls by itself at the sunset.
-local QUIET = { warn = false }
+local QUIET = sunset.QUIET -- the plan's invitation writes: no deprecation notice
 
 local KINDS = { org_user = true, team = true, team_member = true, project_user = true, project_invitation = true,
   project_team = true }

@@ -26,8 +26,7 @@ local function project_reads(client, gids)
   local calls, legacy = {}, sunset.legacy_enabled(client)
   for _, gid in ipairs(gids) do
     calls[#calls + 1] = { "list_project_teams", gid }
-    -- warn = false: a sunset-aware read, nothing for the caller to change
-    if legacy then calls[#calls + 1] = { "list_invitations", gid, nil, { warn = false }, n = 4 } end
+    if legacy then calls[#calls + 1] = { "list_invitations", gid, nil, sunset.QUIET, n = 4 } end
   end
   return calls
 end

@@ -120,7 +120,7 @@ function M.install(Client, check_self)
     for _, p in ipairs(projects) do
       if not sunset.legacy_enabled(self) then break end
       local list
-      list, err = self:list_invitations(p.id, { username = username }, { warn = false }) -- sunset-aware: no notice
+      list, err = self:list_invitations(p.id, { username = username }, sunset.QUIET)
       if not list then
         if not sunset.is_gone(self) then return nil, err end
         break -- this very call met the sunset: there are no invitations any more

@@ -293,7 +293,7 @@ function M.read_projects(client, base, selected)
     base.project_teams[p.id] = list
     base.requests = base.requests + n_pages
     if sunset.legacy_enabled(client) then
-      list, err = client:list_invitations(p.id, nil, { warn = false }) -- sunset-aware: no notice
+      list, err = client:list_invitations(p.id, nil, sunset.QUIET)
       base.requests = base.requests + 1
       if list then
         base.invitations[p.id] = list

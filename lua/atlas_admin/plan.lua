@@ -11,13 +11,11 @@
 -- name a team that does not exist yet (team = name, no teamId): the id of
 -- a create_team step earlier in the same run is filled in.
 local show = require "atlas_admin.show"
+local sunset = require "atlas_admin.sunset"
 
 local M = {}
 
--- Legacy invitation writes made for a helper or a plan say nothing of
--- their deprecation (call option warn = false): the helpers move to the
--- Cloud Users calls by themselves at the sunset.
-local QUIET = { warn = false }
+local QUIET = sunset.QUIET -- a helper's invitation writes: no deprecation notice
 
 -- step -> the method's arguments, in order.
 local CALLS = {

@@ -8,6 +8,13 @@ local M = {}
 M.REPLACEMENTS = "client:set_project_roles, client:add_project_user and client:add_project_user_role "
   .. "(the MongoDB Cloud Users calls)"
 
+--- The call options of the invitation calls the both-worlds helpers and
+-- access as code make themselves: no deprecation notice (warn = false),
+-- since they move to the Cloud Users calls by themselves at the sunset and
+-- the caller has nothing to change.  Shared: nothing may write to it.
+M.QUIET = setmetatable({ warn = false }, {
+  __newindex = function() error("atlas-admin: sunset.QUIET is read-only", 2) end })
+
 --- Called with every failed call: remembers the sunset, explains it.
 function M.check(client, prepared, err)
   if prepared.resource ~= "invitations" or type(err) ~= "table" then return err end

@@ -24,15 +24,16 @@ function M.check(handler, prepared, headers)
   end
   if done[prepared.operation] then return end
   done[prepared.operation] = true
+  local path = errors.request_path(prepared)
   local message = "atlas-admin: warning: " .. prepared.operation .. " (" .. prepared.method .. " "
-    .. errors.request_path(prepared):gsub("%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x", "{id}") .. ") is deprecated"
+    .. path:gsub("%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x", "{id}") .. ") is deprecated"
   if deprecation then message = message .. " since " .. deprecation end
   if sunset then message = message .. "; it stops working on " .. sunset end
   if prepared.resource == "invitations" then
     message = message .. "; use " .. require("atlas_admin.sunset").REPLACEMENTS .. " instead"
   end
   handler(message, {
-    operation = prepared.operation, method = prepared.method, path = errors.request_path(prepared),
+    operation = prepared.operation, method = prepared.method, path = path,
     deprecation = deprecation, sunset = sunset,
   })
 end
