@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${SECONDS_EACH:-4}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 prefix=$(mktemp -d /tmp/atlas-proxy.XXXXXX)
 app="" proxy=""
 cleanup() {

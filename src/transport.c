@@ -507,33 +507,67 @@ CURLcode transport_set_method(CURL *c, const char *method, const char *body, siz
 
 static char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c; }
 
-/* Pushes a response header block as a table with lower-cased names;
- * repeated headers are joined with ", " as RFC 9110 allows.  (Sized for
- * what Atlas sends, so the table is not grown header by header.  A name
- * is lower-cased in a local array, or a Lua buffer when it is long; only
- * a name seen before in the block costs a table lookup.) */
-static void push_headers(lua_State *L, const buffer_t *head) {
-  const char *p = head->data, *end = head->data + head->len;
+/* The strings of the last head pushed, by line: a server sends the same
+ * names, and mostly the same values, in the same order every time, and
+ * taking the string Lua already holds skips interning it again (LuaJIT
+ * interns every string, walking hash chains that its sparse hash makes
+ * long for look-alike strings; bench/openresty.sh).  A registry table per
+ * Lua state: slot 2i - 1 holds line i's name, 2i its value when short
+ * (a digest challenge or a cookie is never kept). */
+#define RECENT_VALUE_MAX 64
+static const char recent_key = 0;
+
+static int push_recent_table(lua_State *L) {
+  lua_pushlightuserdata(L, (void *)&recent_key);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_createtable(L, 2 * MAX_SEEN_HEADERS, 0);
+    lua_pushlightuserdata(L, (void *)&recent_key);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+  }
+  return lua_gettop(L);
+}
+
+/* Pushes s: the recent table's string at slot when it is the same bytes,
+ * else a new one (kept at slot for the next head). */
+static void push_recent(lua_State *L, int recent, int slot, const char *s, size_t len) {
+  size_t have;
+  const char *old;
+  lua_rawgeti(L, recent, slot);
+  old = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &have) : NULL;
+  if (old && have == len && memcmp(old, s, len) == 0) return;
+  lua_pop(L, 1);
+  lua_pushlstring(L, s, len);
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, recent, slot);
+}
+
+/* Fills the table on top with the header lines of [p, end) (the status
+ * line first); recent: the recent strings' stack index. */
+static void fill_headers(lua_State *L, const char *p, const char *end, int recent) {
   const char *names[MAX_SEEN_HEADERS]; /* the lower-cased names pushed (Lua strings in the table) */
   size_t lens[MAX_SEEN_HEADERS], n = 0;
-  lua_createtable(L, 0, 16);
-  if (!p) return;
+  int line_no = 0;
   /* skip the status line */
   while (p < end && *p != '\n') p++;
   while (p < end) {
     const char *line = ++p, *colon, *eol, *v, *name;
-    size_t nlen, i;
-    int repeated = 0;
+    size_t nlen, vlen, i;
+    int repeated = 0, slot = 0;
     while (p < end && *p != '\n') p++;
     eol = p;
     if (eol > line && eol[-1] == '\r') eol--;
     colon = memchr(line, ':', (size_t)(eol - line));
     if (!colon || colon == line) continue;
+    if (line_no < MAX_SEEN_HEADERS) slot = 2 * ++line_no - 1;
     nlen = (size_t)(colon - line);
     if (nlen <= 64) {
       char lower[64];
       for (i = 0; i < nlen; i++) lower[i] = ascii_lower(line[i]);
-      lua_pushlstring(L, lower, nlen);      /* headers, name */
+      if (slot) push_recent(L, recent, slot, lower, nlen); /* headers, name */
+      else lua_pushlstring(L, lower, nlen);
     } else {
       luaL_Buffer b;
       luaL_buffinit(L, &b);
@@ -550,21 +584,40 @@ static void push_headers(lua_State *L, const buffer_t *head) {
     }
     for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++) {}
     while (eol > v && (eol[-1] == ' ' || eol[-1] == '\t')) eol--;
+    vlen = (size_t)(eol - v);
     if (repeated) {
       lua_pushvalue(L, -1);
       lua_rawget(L, -3);                    /* headers, name, old */
       if (!lua_isnil(L, -1)) {
         lua_pushliteral(L, ", ");
-        lua_pushlstring(L, v, (size_t)(eol - v));
+        lua_pushlstring(L, v, vlen);
         lua_concat(L, 3);                   /* headers, name, joined */
         lua_rawset(L, -3);
         continue;
       }
       lua_pop(L, 1);
     }
-    lua_pushlstring(L, v, (size_t)(eol - v));
+    if (slot && vlen <= RECENT_VALUE_MAX) push_recent(L, recent, slot + 1, v, vlen);
+    else lua_pushlstring(L, v, vlen);
     lua_rawset(L, -3);                      /* headers */
   }
+}
+
+/* Pushes a response header block as a table with lower-cased names;
+ * repeated headers are joined with ", " as RFC 9110 allows.  (Sized by
+ * its lines, so the table is not grown header by header.  A name
+ * is lower-cased in a local array, or a Lua buffer when it is long; only
+ * a name seen before in the block costs a table lookup.) */
+static void push_headers(lua_State *L, const buffer_t *head) {
+  const char *p = head->data, *end = head->data + head->len, *nl;
+  int lines = 0, recent = push_recent_table(L); /* removed before returning */
+  /* one slot per header line (a non-empty line after an LF: not the
+   * status line, not the blank one): made at its size, never grown */
+  for (nl = p; nl && nl < end && (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL; nl++)
+    if (nl + 1 < end && nl[1] != '\r' && nl[1] != '\n') lines++;
+  lua_createtable(L, 0, lines < MAX_SEEN_HEADERS ? lines : MAX_SEEN_HEADERS);
+  if (p) fill_headers(L, p, end, recent);
+  lua_remove(L, recent); /* the headers table is left on top */
 }
 
 static void push_info(lua_State *L, transport_t *t) {

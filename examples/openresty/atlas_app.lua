@@ -30,6 +30,9 @@ local function fail(status, err)
   return reply(status, { kind = err.kind, message = err.message, errorCode = err.errorCode })
 end
 
+-- The update's call options, one table for every request.
+local PASS_THROUGH = { decode = false }
+
 local function log_warning(message) ngx.log(ngx.NOTICE, message) end
 
 -- (No function is written inside: LuaJIT stops compiling a request's path
@@ -91,11 +94,10 @@ function M.handle()
   end
   local c, cerr = get_client()
   if not c then return fail(500, cerr) end
-  local inv, res = c:update_invitation_by_id(gid, iid, { roles = body.roles })
-  -- the invitation as Atlas wrote it (the response's body): no need to
-  -- encode again what was just decoded
-  if inv then return reply_json(200, res.body) end
-  local err = res
+  -- decode = false: the invitation comes back as Atlas's JSON text, which
+  -- is what this route answers (no table built only to be encoded again)
+  local text, err = c:update_invitation_by_id(gid, iid, { roles = body.roles }, PASS_THROUGH)
+  if text then return reply_json(200, text) end
   if err.kind == "validation" then return fail(400, err) end
   if err.kind == "transport" then return fail(502, err) end
   return fail(err.status or 502, err)

@@ -1,7 +1,6 @@
 -- The client: holds one transport (one libcurl handle), the settings and a
 -- private JSON instance, and runs each call as a pipeline of plain steps:
 --   prepare (validate + build, no I/O) -> execute (send) -> parse.
-local audit = require "atlas_admin.audit"
 local cjson_safe = require "cjson.safe"
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
@@ -13,8 +12,6 @@ local response = require "atlas_admin.response"
 local retry = require "atlas_admin.retry"
 local show = require "atlas_admin.show"
 local sunset = require "atlas_admin.sunset"
-local token = require "atlas_admin.token"
-local trace = require "atlas_admin.trace"
 local warnings = require "atlas_admin.warnings"
 
 local VERSION = "0.1.0"
@@ -80,7 +77,7 @@ function M.new(settings)
     _compiled = {},
   }, Client)
   if settings.auth_kind == "service_account" then
-    client._tokens = token.new(settings, function() return (client:_transport_for()) end, json)
+    client._tokens = require("atlas_admin.token").new(settings, function() return (client:_transport_for()) end, json)
   end
   client._audit = settings.audit_sink
   return client
@@ -185,7 +182,7 @@ end
 function Client:_transfer(transport, prepared, bearer)
   local status, headers, body, info = transport:send(prepared.method, prepared.url,
     prepared.header_lines or prepared.headers, prepared.body, bearer, not prepared.idempotent)
-  if self._settings.trace then trace.deliver(self._settings.trace, prepared.operation, info) end
+  if self._settings.trace then require("atlas_admin.trace").deliver(self._settings.trace, prepared.operation, info) end
   return status, headers, body, info
 end
 
@@ -272,7 +269,7 @@ function Client:_call(name, args, body, call_opts, filter)
   -- A write: one audit record with what was asked and what came of it.
   local value, res, failed = self:_execute(prepared)
   local context = self:_audit_context()
-  self._audit.write(audit.record(prepared, operations.rows[name], args, body, value ~= nil, res, failed,
+  self._audit.write(require("atlas_admin.audit").record(prepared, operations.rows[name], args, body, value ~= nil, res, failed,
     context and context.before, context and context.org))
   return value, res, failed
 end
@@ -329,13 +326,37 @@ M.check_self = check_self
 -- The calls, one thin method per operation row, grouped by resource.
 require("atlas_admin.invitations").install(Client, check_self)
 require("atlas_admin.users").install(Client, check_self)
-require("atlas_admin.access").install(Client, check_self)
 require("atlas_admin.organization").install(Client, check_self)
 require("atlas_admin.teams").install(Client, check_self)
-require("atlas_admin.org_helpers").install(Client, check_self)
-require("atlas_admin.org_access").install(Client, check_self)
-require("atlas_admin.offboard").install(Client, check_self)
-require("atlas_admin.access_code").install(Client, check_self)
-require("atlas_admin.batch").install(Client, check_self)
+
+-- The helpers above single calls, batches and access as code: their
+-- modules load on the first call of one of their methods (the stub below
+-- installs the module's methods over the stubs, then calls the real one).
+-- An app that only makes calls keeps them out of its heap: in nginx each
+-- worker has its own, and a smaller heap is a shorter GC cycle (cheaper
+-- string interning; bench/openresty.sh).  spec/unit/lazy_methods_spec.lua
+-- checks that each module installs exactly the methods listed here.
+local LAZY_METHODS = {
+  ["atlas_admin.access"] = { "set_project_roles", "project_access", "remove_project_access" },
+  ["atlas_admin.org_helpers"] = { "set_org_roles", "set_team_members", "set_team_project_roles" },
+  ["atlas_admin.org_access"] = { "org_access", "who_can_access" },
+  ["atlas_admin.offboard"] = { "offboard" },
+  ["atlas_admin.access_code"] = { "export_access", "plan_access", "apply_access" },
+  ["atlas_admin.batch"] = { "batch" },
+}
+M.LAZY_METHODS = LAZY_METHODS
+
+for module, methods in pairs(LAZY_METHODS) do
+  for _, method in ipairs(methods) do
+    local stub
+    stub = function(...)
+      require(module).install(Client, check_self)
+      local real = Client[method]
+      if real == stub then error("atlas-admin: " .. module .. " did not install client:" .. method, 2) end
+      return real(...)
+    end
+    Client[method] = stub
+  end
+end
 
 return M

@@ -320,13 +320,16 @@ function M.retries(field, v, operation)
   return v
 end
 
-local CALL_KEYS = { envelope = true, pretty = true, dry_run = true, retries = true, retry_deadline = true, warn = true }
+local CALL_KEYS = { envelope = true, pretty = true, dry_run = true, retries = true, retry_deadline = true, warn = true,
+  decode = true }
 local CALL_NUMBERS = { retries = true, retry_deadline = true }
 
 -- Per-call options: nil or a table of boolean flags.  dry_run = true makes
 -- a call validate and return the request it would send, sending nothing;
 -- warn = false keeps this call's deprecation notice back (the helpers'
--- own reads of legacy invitations: they stop by themselves at the sunset).
+-- own reads of legacy invitations: they stop by themselves at the sunset);
+-- decode = false answers a success with Atlas's JSON text as it came
+-- (an app that passes the answer on does not pay for a table it never reads).
 -- No options (most calls) are one shared empty table: nothing writes to it.
 local NO_OPTIONS = setmetatable({}, { __newindex = function() error("atlas-admin: the call options are read-only", 2) end })
 M.NO_OPTIONS = NO_OPTIONS

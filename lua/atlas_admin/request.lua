@@ -1,9 +1,9 @@
 -- Builds a prepared request: plain data, no I/O, no secrets.
 --
---   { url, body [, query, envelope, dry_run, retries, retry_deadline] }
+--   { url, body [, query, envelope, dry_run, quiet, text, retries, retry_deadline] }
 --   and, through its metatable (shared by the operation's calls):
 --   { operation, resource, method, result, presents, idempotent, headers, header_lines,
---     query = "", envelope = false, dry_run = false, path_at }
+--     query = "", envelope = false, text = false, quiet = false, dry_run = false, path_at }
 -- The path (for messages, audit records) is read from the URL when asked
 -- for: errors.request_path(prepared).
 -- (header_lines: the headers as CRLF-joined "Name: value" lines, what the
@@ -233,7 +233,7 @@ function M.compile(name, op, settings)
   local operation_fields = {
     operation = name, resource = op.resource, method = op.method, result = op.result, presents = op.presents,
     idempotent = op.idempotent, headers = headers, header_lines = header_lines, dry_run = false,
-    query = "", envelope = false,
+    query = "", envelope = false, text = false, quiet = false,
     -- where the path begins in the URL (errors.request_path: a request's
     -- path is read from its URL when a message needs it)
     path_at = #settings.base_url + 1,
@@ -296,6 +296,19 @@ function M.prepare_compiled(c, settings, args, body, call_opts, filter)
   if call_opts ~= NO_OPTIONS then
     if call_opts.dry_run then prepared.dry_run = true end
     if call_opts.warn == false then prepared.quiet = true end
+    if call_opts.decode == false then
+      -- the answer's JSON text is the result: the envelope's status would
+      -- have to be decoded, and a page has to be decoded to follow the next
+      if envelope then
+        return nil, errors.validation("decode", "decode = false returns Atlas's JSON text as it came; it cannot "
+          .. "be used with envelope = true (the envelope's status is in the JSON)", c.name)
+      end
+      if c.result == "page" then
+        return nil, errors.validation("decode", "decode = false is for calls answered in one response; "
+          .. c.name .. " follows the pages, which needs each page decoded", c.name)
+      end
+      prepared.text = true
+    end
     if call_opts.retries then prepared.retries = call_opts.retries end
     if call_opts.retry_deadline then prepared.retry_deadline = call_opts.retry_deadline end
   end

@@ -50,6 +50,13 @@ function M.parse(prepared, status, headers, raw, json, auth_kind)
     json_type = json_types[content_type]
     if json_type == nil then json_type = learn_json_type(content_type) end
   end
+  -- decode = false: a success's JSON text is the result, as it came
+  -- (an error is decoded all the same: its fields make the error object)
+  if prepared.text and status >= 200 and status < 300 then
+    if prepared.result == "none" then return true, response end
+    if json_type and raw ~= "" then return raw, response end
+    return nil, errors.api("api", status, nil, raw, content_type, prepared), response
+  end
   if json_type and raw ~= "" then
     decoded = json.decode(raw) -- nil when malformed or truncated
   end

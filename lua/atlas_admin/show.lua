@@ -201,7 +201,7 @@ end
 function M.result(prepared, value, response)
   setmetatable(response, RESPONSE_MT)
   local kind = prepared.presents
-  if not kind then return value end
+  if not kind or prepared.text then return value end -- (text: decode = false)
   local result = prepared.result
   if result == "object" then
     setmetatable(value, METATABLES[kind])

@@ -72,6 +72,55 @@ describe("update invitation (v2, digest)", function()
     assert.equal(404, err.status)
   end)
 
+  it("answers with Atlas's JSON text, one request, when asked for decode = false", function()
+    assert(client:get_invitation(GID, IID)) -- the digest handshake
+    local n, text, res = srv:count(function()
+      return client:update_invitation_by_id(GID, IID, { roles = { "GROUP_OWNER" } }, { decode = false })
+    end)
+    assert.equal(1, n)
+    assert.is_string(text, tostring(res))
+    assert.equal(res.body, text)
+    local inv = require("cjson").decode(text)
+    assert.equal(IID, inv.id)
+    assert.same({ "GROUP_OWNER" }, inv.roles)
+    assert.equal(200, res.status)
+    -- an error is decoded all the same: its fields make the error object
+    local none, err = client:update_invitation_by_id(GID, "aaaaaaaaaaaaaaaaaaaaaaaa", { roles = { "GROUP_OWNER" } },
+      { decode = false })
+    assert.is_nil(none)
+    assert.equal(404, err.status)
+    assert.is_string(err.errorCode)
+    -- a call without a result still answers true; a list comes as its text
+    local list = assert(client:list_invitations(GID, nil, { decode = false }))
+    assert.equal("[", list:sub(1, 1))
+    local results = assert(client:batch({ { "get_invitation", GID, IID, { decode = false }, n = 4 } }))
+    assert.is_true(results[1].ok)
+    assert.equal(IID, require("cjson").decode(results[1].value).id)
+  end)
+
+  it("refuses decode = false where the answer has to be decoded, before any request", function()
+    local cases = {
+      function() return client:update_invitation_by_id(GID, IID, { roles = { "GROUP_OWNER" } },
+        { decode = false, envelope = true }) end,
+      function() return client:list_project_users(GID, nil, { decode = false }) end,
+      function() return client:update_invitation_by_id(GID, IID, { roles = { "GROUP_OWNER" } }, { decode = "no" }) end,
+    }
+    for i, call in ipairs(cases) do
+      local n, value, err = srv:count(call)
+      assert.equal(0, n, "case " .. i)
+      assert.is_nil(value, "case " .. i)
+      assert.equal("validation", err.kind, "case " .. i)
+      assert.equal("decode", err.field, "case " .. i)
+    end
+    local _, err = client:list_project_users(GID, nil, { decode = false })
+    assert.matches("follows the pages", err.message, 1, true)
+    local c = new_client { envelope = true }
+    local none, err2 = c:get_invitation(GID, IID, { decode = false })
+    assert.is_nil(none)
+    assert.matches("envelope = true", err2.message, 1, true)
+    c:close()
+  end)
+
   it("asks for pretty output and still parses it", function()
     local c = new_client { pretty = true }
     local inv, res = c:update_invitation(GID, { username = USER, roles = { "GROUP_OWNER" } })

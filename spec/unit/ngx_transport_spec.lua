@@ -165,3 +165,47 @@ describe("the nginx transport on the wire (a scripted socket)", function()
     assert.equal("{}", x.response_body)
   end)
 end)
+
+-- The C core's head parser keeps the strings of the last head (by line)
+-- to hand them out again: every head must still read as its own bytes.
+describe("core.parse_response_head", function()
+  local core = require "atlas_admin.core"
+
+  it("reads each head as it is, whatever the head before it held", function()
+    local first = "HTTP/1.1 200 OK\r\nDate: Wed, 02 Dec 2026 15:24:09 GMT\r\nContent-Type: application/json\r\n"
+      .. "X-Request-Id: 0000000000000001\r\nContent-Length: 399"
+    local status, h = core.parse_response_head(first)
+    assert.equal(200, status)
+    assert.same({ date = "Wed, 02 Dec 2026 15:24:09 GMT", ["content-type"] = "application/json",
+      ["x-request-id"] = "0000000000000001", ["content-length"] = "399" }, h)
+    -- the same lines, one value changed, one line gone, the order changed
+    local second = "HTTP/1.1 404 Not Found\r\nDate: Wed, 02 Dec 2026 15:24:10 GMT\r\nX-Request-Id: 0000000000000002\r\n"
+      .. "Content-Type: application/json"
+    status, h = core.parse_response_head(second)
+    assert.equal(404, status)
+    assert.same({ date = "Wed, 02 Dec 2026 15:24:10 GMT", ["x-request-id"] = "0000000000000002",
+      ["content-type"] = "application/json" }, h)
+    -- the same head again: the same strings
+    local _, again = core.parse_response_head(second)
+    assert.same(h, again)
+    -- a repeated header is joined; a long value is read as it is
+    local long = string.rep("n", 300)
+    _, h = core.parse_response_head("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest nonce=\"" .. long
+      .. "\"\r\nVia: a\r\nvia: b\r\n\r\n")
+    assert.same({ ["www-authenticate"] = "Digest nonce=\"" .. long .. "\"", via = "a, b" }, h)
+  end)
+
+  it("reads a head of more lines than it keeps", function()
+    local lines = { "HTTP/1.1 200 OK" }
+    for i = 1, 100 do lines[#lines + 1] = "X-H" .. i .. ": v" .. i end
+    for round = 1, 2 do
+      local _, h = core.parse_response_head(table.concat(lines, "\r\n"))
+      local n = 0
+      for k, v in pairs(h) do
+        n = n + 1
+        assert.equal("v" .. k:sub(4), v, "round " .. round)
+      end
+      assert.equal(100, n)
+    end
+  end)
+end)
