@@ -186,7 +186,7 @@ M.ENTRIES = {
     "returns true | nil, err", "c:close()" },
 }
 
-local CALL_OPTIONS = "call_options: { envelope = true|false, pretty = true|false, dry_run = true|false }"
+local CALL_OPTIONS = "call_options: { envelope = true|false, pretty = true|false, dry_run = true|false, warn = false, decode = false }"
 
 local by_name = {}
 for _, e in ipairs(M.ENTRIES) do by_name[e[1]] = e end
