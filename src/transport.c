@@ -513,7 +513,7 @@ static char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + ('a
  * interns every string, walking hash chains that its sparse hash makes
  * long for look-alike strings; bench/openresty.sh).  A registry table per
  * Lua state: slot 2i - 1 holds line i's name, 2i its value when short
- * (a digest challenge or a cookie is never kept). */
+ * and not a cookie (a digest challenge is long: never kept either). */
 #define RECENT_VALUE_MAX 64
 static const char recent_key = 0;
 
@@ -597,7 +597,8 @@ static void fill_headers(lua_State *L, const char *p, const char *end, int recen
       }
       lua_pop(L, 1);
     }
-    if (slot && vlen <= RECENT_VALUE_MAX) push_recent(L, recent, slot + 1, v, vlen);
+    if (slot && vlen <= RECENT_VALUE_MAX && !(nlen == 10 && memcmp(name, "set-cookie", 10) == 0))
+      push_recent(L, recent, slot + 1, v, vlen);
     else lua_pushlstring(L, v, vlen);
     lua_rawset(L, -3);                      /* headers */
   }

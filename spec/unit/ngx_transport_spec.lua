@@ -195,6 +195,24 @@ describe("core.parse_response_head", function()
     assert.same({ ["www-authenticate"] = "Digest nonce=\"" .. long .. "\"", via = "a, b" }, h)
   end)
 
+  it("keeps no cookie", function()
+    local function kept(value)
+      for _, t in pairs(debug.getregistry()) do
+        if type(t) == "table" then
+          for _, v in ipairs(t) do
+            if v == value then return true end
+          end
+        end
+      end
+      return false
+    end
+    local _, h = core.parse_response_head("HTTP/1.1 200 OK\r\nSet-Cookie: s=c00k1e-value\r\n"
+      .. "Content-Type: application/x-kept-type")
+    assert.equal("s=c00k1e-value", h["set-cookie"])
+    assert.is_true(kept("application/x-kept-type")) -- what is kept, to show the search works
+    assert.is_false(kept("s=c00k1e-value"))
+  end)
+
   it("reads a head of more lines than it keeps", function()
     local lines = { "HTTP/1.1 200 OK" }
     for i = 1, 100 do lines[#lines + 1] = "X-H" .. i .. ": v" .. i end
