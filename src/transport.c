@@ -544,6 +544,12 @@ static void push_recent(lua_State *L, int recent, int slot, const char *s, size_
   lua_rawseti(L, recent, slot);
 }
 
+/* Where the line at p ends: its LF, or end. */
+static const char *line_end(const char *p, const char *end) {
+  const char *lf = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+  return lf ? lf : end;
+}
+
 /* Fills the table on top with the header lines of [p, end) (the status
  * line first); recent: the recent strings' stack index. */
 static void fill_headers(lua_State *L, const char *p, const char *end, int recent) {
@@ -551,12 +557,12 @@ static void fill_headers(lua_State *L, const char *p, const char *end, int recen
   size_t lens[MAX_SEEN_HEADERS], n = 0;
   int line_no = 0;
   /* skip the status line */
-  while (p < end && *p != '\n') p++;
+  p = line_end(p, end);
   while (p < end) {
     const char *line = ++p, *colon, *eol, *v, *name;
     size_t nlen, vlen, i;
     int repeated = 0, slot = 0;
-    while (p < end && *p != '\n') p++;
+    p = line_end(p, end);
     eol = p;
     if (eol > line && eol[-1] == '\r') eol--;
     colon = memchr(line, ':', (size_t)(eol - line));

@@ -48,6 +48,8 @@ function M.new(opts, credential)
     opts = opts, credential = credential, kind = kind,
     connect_ms = math.max(1, math.floor(opts.connect_timeout * 1000)), total_ms = total_ms,
     digest_idle = kind == "digest" and {} or nil, -- sessions holding a nonce, not in use
+    -- a request's pieces (see _exchange); 2, 6 and 13 never change
+    pieces = { "", " ", "", "", "", "\r\n", "", "", "", "", "", "", "\r\n", "" },
     closed = false,
   }, Transport)
 end
@@ -184,7 +186,10 @@ function Transport:_exchange(method, url, headers, body, authorization, redact_b
     end
   end
 
-  -- The request as pieces nginx joins in C (no Lua string for the whole).
+  -- The request as pieces nginx joins in C (no Lua string for the whole),
+  -- in one table per transport: send copies them all into its buffer
+  -- before it can yield, so the next request (another light thread's, say)
+  -- may refill it.
   local header_text
   if type(headers) == "string" then
     if not valid_lines(headers) then
@@ -203,11 +208,14 @@ function Transport:_exchange(method, url, headers, body, authorization, redact_b
     end
     header_text = table.concat(lines, "\r\n")
   end
-  local request = { method, " ", target, origin.head, header_text, "\r\n",
-    body and "Content-Length: " or "", body and #body or "", body and "\r\n" or "",
-    authorization and "Authorization: " or "", authorization or "", authorization and "\r\n" or "",
-    "\r\n", body or "" }
+  local request = self.pieces
+  request[1], request[3], request[4], request[5] = method, target, origin.head, header_text
+  request[7], request[8], request[9] = body and "Content-Length: " or "", body and #body or "", body and "\r\n" or ""
+  request[10], request[11], request[12] = authorization and "Authorization: " or "", authorization or "",
+    authorization and "\r\n" or ""
+  request[14] = body or ""
   local bytes, serr = sock:send(request)
+  request[5], request[11], request[14] = "", "", "" -- no header value, token or body kept past the call
   local exchange
   if o.trace then
     local lines = { method .. " " .. target .. " HTTP/1.1", "Host: " .. origin.authority, "Connection: keep-alive" }
