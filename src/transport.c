@@ -620,7 +620,7 @@ static void push_headers(lua_State *L, const buffer_t *head) {
   int lines = 0, recent = push_recent_table(L); /* removed before returning */
   /* one slot per header line (a non-empty line after an LF: not the
    * status line, not the blank one): made at its size, never grown */
-  for (nl = p; nl && nl < end && (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL; nl++)
+  for (nl = line_end(p, end); nl < end; nl = line_end(nl + 1, end))
     if (nl + 1 < end && nl[1] != '\r' && nl[1] != '\n') lines++;
   lua_createtable(L, 0, lines < MAX_SEEN_HEADERS ? lines : MAX_SEEN_HEADERS);
   if (p) fill_headers(L, p, end, recent);

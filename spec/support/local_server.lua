@@ -89,6 +89,19 @@ local function shell_quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
+-- Runs code with a Lua interpreter (vm: "lua5.4" or "luajit") in a new
+-- process, in the checkout, the module's Lua files and the core of build
+-- ("lua54" or "luajit") on its paths; returns what it printed (stdout and
+-- stderr).
+function M.run_lua(vm, build, code)
+  local p = assert(io.popen("cd " .. shell_quote(root) .. " && " .. CLEAN_ENV
+    .. "LUA_PATH='./lua/?.lua;./lua/?/init.lua;;' LUA_CPATH='./build/" .. build .. "/?.so;;' "
+    .. vm .. " -e " .. shell_quote(code) .. " 2>&1"))
+  local out = p:read("*a")
+  p:close()
+  return out
+end
+
 local function sleep(seconds)
   os.execute("sleep " .. seconds)
 end

@@ -5,22 +5,12 @@
 local client_module = require "atlas_admin.client"
 local local_server = require "local_server"
 
-local root = local_server.root
-
 local function names(t)
   local out = {}
   for k, v in pairs(t) do
     if type(v) == "function" then out[#out + 1] = k end
   end
   table.sort(out)
-  return out
-end
-
-local function run(script)
-  local p = assert(io.popen("cd " .. root .. " && env -u LD_PRELOAD LUA_PATH='./lua/?.lua;./lua/?/init.lua;;'"
-    .. " LUA_CPATH='./build/lua54/?.so;;' lua5.4 -e '" .. script .. "' 2>&1"))
-  local out = p:read("*a")
-  p:close()
   return out
 end
 
@@ -40,7 +30,7 @@ describe("lazily loaded client methods", function()
   end)
 
   it("are not loaded by require, and load on their first call", function()
-    local out = run([[
+    local out = local_server.run_lua("lua5.4", "lua54", [[
       local atlas = require "atlas_admin"
       local lazy = require("atlas_admin.client").LAZY_METHODS
       for m in pairs(lazy) do if package.loaded[m] then print("loaded early: " .. m) end end

@@ -2,14 +2,8 @@
 -- of a bare "undefined symbol".
 local local_server = require "local_server"
 
-local root = local_server.root
-
 local function try(vm, build)
-  local p = assert(io.popen("cd " .. root .. " && env -u LD_PRELOAD LUA_PATH='./lua/?.lua;./lua/?/init.lua;;'"
-    .. " LUA_CPATH='./build/" .. build .. "/?.so;;' " .. vm .. " -e 'require \"atlas_admin\"' 2>&1"))
-  local out = p:read("*a")
-  p:close()
-  return out
+  return local_server.run_lua(vm, build, 'require "atlas_admin"')
 end
 
 describe("a core built for another Lua VM", function()
