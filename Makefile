@@ -8,6 +8,8 @@
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (60);  make soak   100,000 calls with faults
 #   make install    install the module and the atlas-admin command (PREFIX, LIBDIR, LUADIR, BINDIR;
 #                   LUA_VERSION=5.1 for LuaJIT/OpenResty)
+#   make dist       binary rocks of the module and the command, one for Lua 5.4 and one for LuaJIT,
+#                   each in a directory a rocks server can serve (DIST, default dist/)
 # Every variable is overridable: make CC=clang CFLAGS=-O0 ...
 
 CC ?= cc
@@ -39,7 +41,7 @@ CORE54 = $(BUILD)/lua54/atlas_admin/core.so
 COREJIT = $(BUILD)/luajit/atlas_admin/core.so
 SERVER = $(BUILD)/atlas-local-server
 
-.PHONY: all core server testbins fuzz-build fuzz soak deps demo check test lint clean install bench asan valgrind
+.PHONY: all core server testbins fuzz-build fuzz soak deps demo check test lint clean install bench asan valgrind dist
 
 all: core server
 
@@ -77,8 +79,8 @@ $(BUILD)/fuzz/lua_core: fuzz/lua_core_fuzz.c $(SOURCES) $(HEADERS)
 
 $(BUILD)/fuzz/headers: fuzz/headers_fuzz.c $(SOURCES) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(CURL_CFLAGS) -I$(LUA_INCDIR) -o $@ fuzz/headers_fuzz.c src/buffer.c src/credential.c \
-	  src/trace_collect.c -llua5.4 $(CURL_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(CURL_CFLAGS) -I$(LUA_INCDIR) -o $@ fuzz/headers_fuzz.c src/buffer.c src/header_rules.c \
+	  src/response_head.c src/trace_collect.c -llua5.4 $(CURL_LIBS)
 
 $(BUILD)/fuzz/server_digest: fuzz/server_digest_fuzz.c $(wildcard server/src/*.c server/src/*.h)
 	@mkdir -p $(dir $@)
@@ -146,5 +148,13 @@ install: $(INSTALL_CORE)
 	sed '1s|.*|#!/usr/bin/env $(INSTALL_LUA)|' bin/atlas-admin > $(DESTDIR)$(BINDIR)/atlas-admin
 	chmod 755 $(DESTDIR)$(BINDIR)/atlas-admin
 
+# Binary rocks made by luarocks itself (make + pack, offline, --deps-mode=none) from a source
+# archive of the checkout: $(DIST)/lua5.4/ and $(DIST)/luajit/ (README, "Installing from a rock";
+# scripts/check.sh installs and runs them).
+DIST ?= dist
+
+dist: deps
+	LUA_INCDIR='$(LUA_INCDIR)' LUAJIT_INCDIR='$(LUAJIT_INCDIR)' bash scripts/dist.sh '$(DIST)'
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(DIST)

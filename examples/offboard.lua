@@ -16,5 +16,8 @@ if not report then
   os.exit(1)
 end
 common.step("done", report)
-common.step("again (nothing left)", assert(client:offboard(common.org_id, username)))
+-- Again: they are nowhere now, which offboard reports as an error (kind
+-- "not_found"): a misspelled username would look just the same.
+local again, why = client:offboard(common.org_id, username)
+common.step("again (nowhere now)", again or why)
 client:close()

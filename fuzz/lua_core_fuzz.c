@@ -3,7 +3,8 @@
  * opened in-process):
  *   core.check_id / check_username / check_roles / check_team_name /
  *   check_body (nested org user bodies, team role lists) with strings and
- *   tables built from the input, core.url_escape, core.credential,
+ *   tables built from the input, the request-header checks and trace
+ *   redaction the nginx transport uses, core.url_escape, core.credential,
  *   the Retry-After parser (retry.lua), and a request prepared from
  *   hostile ids, usernames, roles and filters.
  * Every call must return normally (nil, field, message is fine); a Lua
@@ -40,6 +41,10 @@ static const char *SCRIPT =
     "  core.check_body('OrgUserUpdateRequest', { roles = { orgRoles = { s } }, teamIds = { s, s } })\n"
     "  core.check_body('TeamRoleList', { { teamId = parts[1], roleNames = parts }, { teamId = s, roleNames = { s } } })\n"
     "  core.check_body('Team', { name = s, usernames = parts })\n"
+    "  core.check_body('TeamRole', { teamId = parts[1], roleNames = parts })\n"
+    "  for _, p in ipairs(parts) do core.check_team_name(p); core.check_username(p) end\n"
+    "  core.request_header_text(s); core.request_header_text({ [parts[1] or 'X-A'] = parts[2] or s })\n"
+    "  assert(type(core.redact_head(s)) == 'string')\n"
     "  client:get_team_by_name(parts[1] or s, s, { dry_run = true })\n"
     "  if #s < 65536 then assert(#core.url_escape(s) >= #s) end\n"
     "  core.credential('digest', parts[1], parts[2]); core.credential('bearer', nil, s)\n"

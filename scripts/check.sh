@@ -59,6 +59,10 @@ else
 fi
 rm -rf "$tree"
 
+# make dist's binary rocks (into a scratch dir): each installs with --deps-mode=none into an empty
+# tree, and require "atlas_admin" and atlas-admin --help run from there, on Lua 5.4 and LuaJIT.
+phase "dist" bash scripts/dist.sh --check
+
 phase "busted lua5.4" busted -o TAP
 phase "busted luajit" busted --run=jit -o TAP
 

@@ -13,6 +13,8 @@ set -euo pipefail
 #   nginx-light + the Lua module (the OpenResty path), valgrind (sanitizer runs)
 #   clang + its runtimes (libFuzzer harnesses), python3 (a silent listener in a spec)
 #   wrk + hyperfine (benchmarks), pkg-config, make, gcc
+#   chromium (Debian's name for the browser; not chromium-browser) + fonts-dejavu-core: the suite opens
+#   the access review's HTML page headless (spec/review/browser_spec.lua) and docs/review.png is its screenshot
 PACKAGES=(
   build-essential pkg-config
   lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev
@@ -22,6 +24,7 @@ PACKAGES=(
   nginx-light libnginx-mod-http-lua
   valgrind wrk hyperfine curl python3
   clang libclang-rt-14-dev
+  chromium fonts-dejavu-core
 )
 
 missing=()

@@ -1,9 +1,15 @@
 /* atlas_admin.core: the C half of atlas-admin.
  *
- * One area per file: schema.c (validation), credential.c (secrets),
- * transport.c (libcurl), trace_collect.c (its traces, redacted), oauth.c
- * (service-account tokens over it), multi.c (batches over libcurl multi),
- * url.c (escaping).  This file only initialises libcurl once per process
+ * One area per file.  Validation: roles.c (the role table), checks.c (ids,
+ * usernames, team names, role lists; codepoints.c says which characters
+ * a name may not hold), body.c (request bodies: schemas, checks, JSON),
+ * id_path.c (paths joined from checked ids), problem.c (what a failed
+ * check reports).  HTTP: transport.c (libcurl), header_rules.c (which
+ * request headers may be sent, which values are redacted),
+ * response_head.c (response heads into tables; both transports),
+ * trace_collect.c (traces, redacted), oauth.c (service-account tokens),
+ * multi.c (batches over libcurl multi), url.c (escaping).  Secrets:
+ * credential.c.  This file only initialises libcurl once per process
  * and assembles the module table; nothing here does I/O.
  */
 #include <pthread.h>
@@ -12,14 +18,21 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "body.h"
+#include "checks.h"
 #include "clock.h"
 #include "compat.h"
 #include "credential.h"
 #include "digest_auth.h"
 #include "hash.h"
+#include "header_rules.h"
+#include "id_path.h"
+#include "identity_checks.h"
 #include "multi.h"
 #include "oauth.h"
-#include "schema.h"
+#include "response_head.h"
+#include "roles.h"
+#include "secret_body.h"
 #include "transport.h"
 #include "url.h"
 
@@ -47,9 +60,16 @@ int luaopen_atlas_admin_core(lua_State *L) {
   if (curl_init_result != CURLE_OK)
     return luaL_error(L, "atlas-admin: curl_global_init failed: %s", curl_easy_strerror(curl_init_result));
   lua_newtable(L);
-  schema_register(L, -1);
+  roles_register(L, -1);
+  checks_register(L, -1);
+  body_register(L, -1);
+  id_path_register(L, -1);
+  identity_checks_register(L, -1);
+  secret_body_register(L, -1);
   credential_register(L, -1);
   transport_register(L, -1);
+  header_rules_register(L, -1);
+  response_head_register(L, -1);
   oauth_register(L); /* adds transport:oauth */
   multi_register(L, -1);
   url_register(L, -1);

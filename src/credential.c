@@ -3,7 +3,13 @@
  * core.credential(kind, id, secret) -> credential | nil, field, message
  *   kind: "digest" (id = public key, secret = private key),
  *         "bearer" (id ignored, secret = access token),
- *         "service_account" (id = client id, secret = client secret).
+ *         "service_account" (id = client id, secret = client secret),
+ *         "created_secret" (id ignored, secret = what Atlas returned once:
+ *         an API key's private key, a service account secret; the
+ *         transport makes these itself, secret_body.c).
+ * secret:reveal()           -> the secret as a Lua string (created secrets only)
+ * secret:write_file(path)   -> true | nil, message: a new file, mode 0600,
+ *                              never over an existing one (created secrets only)
  *
  * Why a userdata: the secret must not be reachable from Lua once handed
  * over (no field to print, no pairs() to walk), tostring() must redact it,
@@ -12,7 +18,11 @@
  */
 #include "credential.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 
@@ -33,6 +43,7 @@ static const struct {
   { "bearer", CREDENTIAL_BEARER, NULL, "access token", NULL, "MONGODB_ATLAS_ACCESS_TOKEN" },
   { "service_account", CREDENTIAL_SERVICE_ACCOUNT, "client id", "client secret",
     "MONGODB_ATLAS_CLIENT_ID", "MONGODB_ATLAS_CLIENT_SECRET" },
+  { "created_secret", CREDENTIAL_CREATED_SECRET, NULL, "secret", NULL, NULL },
   { NULL, 0, NULL, NULL, NULL, NULL },
 };
 
@@ -145,9 +156,110 @@ static int l_tostring(lua_State *L) {
   case CREDENTIAL_SERVICE_ACCOUNT:
     lua_pushfstring(L, "atlas.service_account(client id %s, client secret <redacted>)", credential_id(c));
     break;
+  case CREDENTIAL_CREATED_SECRET:
+    lua_pushliteral(L, "atlas.secret(<redacted>: secret:reveal() or secret:write_file(path))");
+    break;
   default:
     lua_pushliteral(L, "atlas.bearer(access token <redacted>)");
   }
+  return 1;
+}
+
+/* ---- created secrets: the one way to read, the one way to store ------- */
+
+static credential_t *check_created(lua_State *L, const char *method) {
+  credential_t *c = credential_check(L, 1);
+  if (c->kind != CREDENTIAL_CREATED_SECRET)
+    luaL_error(L, "atlas-admin: %s is for a secret Atlas returned on create; a client's credential is never read "
+               "back", method);
+  if (c->secret_len == 0) luaL_error(L, "atlas-admin: this secret was wiped");
+  return c;
+}
+
+static int l_reveal(lua_State *L) {
+  credential_t *c = check_created(L, "reveal");
+  lua_pushlstring(L, credential_secret(c), c->secret_len);
+  return 1;
+}
+
+/* Writes all of n bytes; 0, or -1 with errno set. */
+static int write_all(int fd, const char *s, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, s, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    s += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* The directory entry of a new file outlives a crash only once its
+ * directory is synced too: best effort (some file systems refuse). */
+static void sync_parent(const char *path) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  size_t n = slash ? (size_t)(slash - path) : 0;
+  int fd;
+  if (!slash) memcpy(dir, ".", 2);
+  else if (n == 0) memcpy(dir, "/", 2);
+  else if (n < sizeof dir) {
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+  } else return;
+  fd = open(dir, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)fsync(fd);
+  close(fd);
+}
+
+static int write_failed(lua_State *L, const char *path, const char *what, int err) {
+  lua_pushnil(L);
+  lua_pushfstring(L, "%s: %s: %s", path, what, strerror(err));
+  return 2;
+}
+
+/* secret:write_file(path): a new file (O_EXCL: an existing file, or a
+ * symbolic link planted at the name, is refused), mode 0600 whatever the
+ * umask, the secret and a newline, synced before true is returned.  A
+ * file that could not be written whole is removed. */
+static int l_write_file(lua_State *L) {
+  credential_t *c = check_created(L, "write_file");
+  size_t len;
+  const char *path = luaL_checklstring(L, 2, &len);
+  int fd, err;
+  if (len == 0 || strlen(path) != len) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "the secret file's path must be a non-empty string without NUL bytes");
+    return 2;
+  }
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    err = errno;
+    if (err == EEXIST) {
+      lua_pushnil(L);
+      lua_pushfstring(L, "%s exists: a secret is only ever written to a new file (never over one); choose another "
+                      "path or remove that file first", path);
+      return 2;
+    }
+    return write_failed(L, path, "cannot create the secret file", err);
+  }
+  if (fchmod(fd, 0600) != 0 || write_all(fd, credential_secret(c), c->secret_len) != 0 || write_all(fd, "\n", 1) != 0 ||
+      fsync(fd) != 0) {
+    err = errno;
+    close(fd);
+    unlink(path);
+    return write_failed(L, path, "cannot write the secret file (removed)", err);
+  }
+  if (close(fd) != 0) {
+    err = errno;
+    unlink(path);
+    return write_failed(L, path, "cannot write the secret file (removed)", err);
+  }
+  sync_parent(path);
+  lua_pushboolean(L, 1);
   return 1;
 }
 
@@ -159,7 +271,7 @@ static int l_kind(lua_State *L) {
 /* The public half (public key or client id); nil for a bearer token. */
 static int l_id(lua_State *L) {
   credential_t *c = credential_check(L, 1);
-  if (c->kind == CREDENTIAL_BEARER) lua_pushnil(L);
+  if (c->kind == CREDENTIAL_BEARER || c->kind == CREDENTIAL_CREATED_SECRET) lua_pushnil(L);
   else lua_pushlstring(L, credential_id(c), c->id_len);
   return 1;
 }
@@ -174,7 +286,8 @@ static int l_kind_of(lua_State *L) {
 }
 
 void credential_register(lua_State *L, int module_index) {
-  static const luaL_Reg methods[] = { { "kind", l_kind }, { "id", l_id }, { NULL, NULL } };
+  static const luaL_Reg methods[] = { { "kind", l_kind }, { "id", l_id }, { "reveal", l_reveal },
+                                       { "write_file", l_write_file }, { NULL, NULL } };
   static const luaL_Reg meta[] = { { "__gc", l_gc }, { "__tostring", l_tostring }, { NULL, NULL } };
   module_index = aa_absindex(L, module_index);
   aa_newclass(L, CREDENTIAL_MT, methods, meta);

@@ -1,5 +1,7 @@
-/* Credentials: API keys (digest), bearer tokens, service accounts.
- * The secret lives only inside the userdata; Lua code cannot read it back. */
+/* Credentials: API keys (digest), bearer tokens, service accounts, and the
+ * secrets Atlas returns once when an identity is created.  The secret
+ * lives only inside the userdata; Lua code cannot read a credential back,
+ * and reads a created secret only through its reveal method. */
 #ifndef ATLAS_ADMIN_CREDENTIAL_H
 #define ATLAS_ADMIN_CREDENTIAL_H
 
@@ -12,6 +14,9 @@ typedef enum {
   CREDENTIAL_DIGEST = 1,          /* public key + private key */
   CREDENTIAL_BEARER,              /* a ready access token */
   CREDENTIAL_SERVICE_ACCOUNT,     /* client id + client secret (OAuth) */
+  CREDENTIAL_CREATED_SECRET,      /* a secret Atlas returned once: an API key's private key on create, a
+                                     service account secret's value (no id); the one kind that can be
+                                     read back (reveal) or written to a new 0600 file (write_file) */
 } credential_kind_t;
 
 typedef struct {

@@ -5,9 +5,10 @@
  * trace_push_exchanges. */
 #include "trace_collect.h"
 
+#include "header_rules.h"
+
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 static double monotonic_now(void) {
@@ -16,38 +17,29 @@ static double monotonic_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Names whose values never enter a trace. */
-static int sensitive_header(const char *line, size_t len) {
-  static const char *const names[] = { "authorization", "proxy-authorization", "cookie", "set-cookie", NULL };
-  const char *const *n;
-  const char *colon = memchr(line, ':', len);
-  size_t nl;
-  if (!colon) return 0;
-  nl = (size_t)(colon - line);
-  for (n = names; *n; n++)
-    if (strlen(*n) == nl && strncasecmp(*n, line, nl) == 0) return 1;
+typedef struct {
+  buffer_t *b;
+  size_t cap;
+} head_sink_t;
+
+/* header_redact's sink: whole lines, up to the cap. */
+static int put_line(void *ctx, const char *line, size_t n, size_t keep) {
+  head_sink_t *sink = (head_sink_t *)ctx;
+  if (sink->b->len + n > sink->cap) return 1;
+  buffer_append(sink->b, line, keep);
+  if (keep < n) buffer_append(sink->b, ": " REDACTED "\r\n", sizeof(": " REDACTED "\r\n") - 1);
   return 0;
 }
 
 void trace_headers(buffer_t *b, const char *data, size_t len, size_t cap) {
-  const char *p = data, *end = data + len;
-  while (p < end) {
-    const char *eol = memchr(p, '\n', (size_t)(end - p));
-    size_t n = eol ? (size_t)(eol - p) + 1 : (size_t)(end - p);
-    if (b->len + n > cap) return;
-    if (sensitive_header(p, n)) {
-      const char *colon = memchr(p, ':', n);
-      buffer_append(b, p, (size_t)(colon - p));
-      buffer_append(b, ": " REDACTED "\r\n", sizeof(": " REDACTED "\r\n") - 1);
-    } else {
-      buffer_append(b, p, n);
-    }
-    p += n;
-  }
+  head_sink_t sink;
+  sink.b = b;
+  sink.cap = cap;
+  header_redact(data, len, put_line, &sink);
 }
 
-static void trace_body(trace_t *tr, buffer_t *b, const char *data, size_t len) {
-  if (tr->redact_bodies) {
+static void trace_body(trace_t *tr, buffer_t *b, const char *data, size_t len, int response) {
+  if (tr->redact_bodies || (response && tr->redact_response_body)) {
     if (b->len == 0) buffer_append(b, REDACTED, sizeof REDACTED - 1);
     return;
   }
@@ -77,7 +69,7 @@ int trace_on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *u
   x = &tr->exchanges[tr->nexchanges - 1];
   switch (type) {
   case CURLINFO_HEADER_OUT: trace_headers(&x->req_head, data, size, tr->max_head); break;
-  case CURLINFO_DATA_OUT: trace_body(tr, &x->req_body, data, size); break;
+  case CURLINFO_DATA_OUT: trace_body(tr, &x->req_body, data, size, 0); break;
   case CURLINFO_HEADER_IN:
     if (size >= 12 && memcmp(data, "HTTP/", 5) == 0) {
       const char *sp = memchr(data, ' ', size);
@@ -88,7 +80,7 @@ int trace_on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *u
     }
     trace_headers(&x->resp_head, data, size, tr->max_head);
     break;
-  case CURLINFO_DATA_IN: trace_body(tr, &x->resp_body, data, size); break;
+  case CURLINFO_DATA_IN: trace_body(tr, &x->resp_body, data, size, 1); break;
   default: return 0;
   }
   x->end = monotonic_now();

@@ -12,9 +12,9 @@
 #include <lua.h>
 
 #include "buffer.h"
+#include "header_rules.h" /* REDACTED */
 
 #define MAX_EXCHANGES 8 /* a call is at most a challenge, a resend and a token request */
-#define REDACTED "<redacted>"
 
 typedef struct {
   buffer_t req_head, req_body, resp_head, resp_body;
@@ -25,6 +25,7 @@ typedef struct {
 typedef struct {
   size_t max_head, max_body; /* caps per header block and per body (the transport's limits) */
   int redact_bodies;         /* set for an OAuth transfer: bodies become REDACTED */
+  int redact_response_body;  /* set for an answer carrying a once-only secret: its body becomes REDACTED */
   int nexchanges;            /* exchanges begun in this transfer (may exceed MAX_EXCHANGES) */
   exchange_t exchanges[MAX_EXCHANGES];
 } trace_t;
@@ -38,8 +39,9 @@ void trace_begin(trace_t *tr);
 int trace_on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *ud);
 
 /* Appends a block of header lines to b, replacing the value of every
- * sensitive header (Authorization, Proxy-Authorization, Cookie,
- * Set-Cookie) with REDACTED.  Bounded by cap.  Pure C. */
+ * sensitive header (header_rules.c: Authorization, Proxy-Authorization,
+ * Cookie, Set-Cookie) with REDACTED.  Whole lines, up to cap bytes in b.
+ * Pure C. */
 void trace_headers(buffer_t *b, const char *data, size_t len, size_t cap);
 
 /* Pushes the transfer's exchanges as a sequence of tables (method, url,

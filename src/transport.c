@@ -18,13 +18,20 @@
  * transport:close()  (idempotent; also __gc; a multi still holding the
  *   handle takes it back first, through the detach callback it left)
  *
+ * The answer to a create that returns a once-only secret (an API key's
+ * privateKey, a service account's secret: secret_body.h) comes back with
+ * the value replaced by "<secret>" in the body and the value itself in a
+ * created-secret credential (core.take_secret(headers)).
+ *
  * info: { total_time, new_connections, request_sent, response_started
  *         [, exchanges = {...} with trace = true] }  (trace_collect.c;
  *         the events users see: docs/api.md, "The trace client option")
  *
  * This file: the easy handle's options, the body and header callbacks,
- * request setup and result collection.  Trace collection and redaction
- * are in trace_collect.c, the OAuth exchange in oauth.c, batches in
+ * request setup and result collection.  Which request headers may be sent
+ * and which values are redacted: header_rules.c; the response head into a
+ * table: response_head.c (the nginx transport uses both too).  Trace
+ * collection is in trace_collect.c, the OAuth exchange in oauth.c, batches in
  * multi.c; transport.c calls none of the last two (transport_internal.h).
  *
  * Why one easy handle, never reset: libcurl keeps the connection and the
@@ -57,6 +64,9 @@
 #include "buffer.h"
 #include "compat.h"
 #include "credential.h"
+#include "header_rules.h"
+#include "response_head.h"
+#include "secret_body.h"
 #include "trace_collect.h"
 #include "transport_internal.h"
 
@@ -199,15 +209,6 @@ static void set_secret_buffers(transport_t *t) {
   t->head.secret = 1; /* cookies, if a proxy or server sets any */
 }
 
-/* Header names and values: no CR, LF or NUL (a Lua string may embed one,
- * and C would silently cut the value there). */
-static int valid_header_text(const char *s, size_t len) {
-  size_t i;
-  for (i = 0; i < len; i++)
-    if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return 0;
-  return 1;
-}
-
 /* "Name: value" in malloc'd memory, or NULL when out of memory. */
 static char *header_line(const char *name, const char *value) {
   size_t nl = strlen(name), vl = strlen(value);
@@ -255,7 +256,7 @@ static int l_transport(lua_State *L) {
    * has copied them: a converted or computed value popped early could be
    * collected before curl_easy_setopt reads it. */
   ua = opt_string(L, "user_agent");
-  if (ua && !valid_header_text(ua, strlen(ua)))
+  if (ua && !header_text_valid(ua, strlen(ua)))
     return luaL_error(L, "atlas-admin: transport option user_agent contains CR or LF");
   ca_file = opt_string(L, "ca_file");
   ca_path = opt_string(L, "ca_path");
@@ -398,13 +399,10 @@ static struct curl_slist *last_node(struct curl_slist *h) {
   return h;
 }
 
+/* Raises unless "name: value" may be sent (header_rules.c). */
 static void check_header(lua_State *L, const char *k, size_t kl, const char *v, size_t vl) {
-  if (kl == 0 || !valid_header_text(k, kl) || !valid_header_text(v, vl) || memchr(k, ':', kl) ||
-      memchr(k, ' ', kl))
-    luaL_error(L, "atlas-admin: invalid header name or value (CR, LF, NUL, ':' or space)");
-  /* A caller's Authorization would bypass the credential rules. */
-  if (kl == 13 && strncasecmp(k, "authorization", 13) == 0)
-    luaL_error(L, "atlas-admin: Authorization is set by the credential, not by headers");
+  const char *why = header_check(k, kl, v, vl);
+  if (why) luaL_error(L, "atlas-admin: %s", why);
 }
 
 /* The list from a table { ["Name"] = "value" }, built for this request.
@@ -503,130 +501,6 @@ CURLcode transport_set_method(CURL *c, const char *method, const char *body, siz
   return rc;
 }
 
-#define MAX_SEEN_HEADERS 64
-
-static char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c; }
-
-/* The strings of the last head pushed, by line: a server sends the same
- * names, and mostly the same values, in the same order every time, and
- * taking the string Lua already holds skips interning it again (LuaJIT
- * interns every string, walking hash chains that its sparse hash makes
- * long for look-alike strings; bench/openresty.sh).  A registry table per
- * Lua state: slot 2i - 1 holds line i's name, 2i its value when short
- * and not a cookie (a digest challenge is long: never kept either). */
-#define RECENT_VALUE_MAX 64
-static const char recent_key = 0;
-
-static int push_recent_table(lua_State *L) {
-  lua_pushlightuserdata(L, (void *)&recent_key);
-  lua_rawget(L, LUA_REGISTRYINDEX);
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    lua_createtable(L, 2 * MAX_SEEN_HEADERS, 0);
-    lua_pushlightuserdata(L, (void *)&recent_key);
-    lua_pushvalue(L, -2);
-    lua_rawset(L, LUA_REGISTRYINDEX);
-  }
-  return lua_gettop(L);
-}
-
-/* Pushes s: the recent table's string at slot when it is the same bytes,
- * else a new one (kept at slot for the next head). */
-static void push_recent(lua_State *L, int recent, int slot, const char *s, size_t len) {
-  size_t have;
-  const char *old;
-  lua_rawgeti(L, recent, slot);
-  old = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &have) : NULL;
-  if (old && have == len && memcmp(old, s, len) == 0) return;
-  lua_pop(L, 1);
-  lua_pushlstring(L, s, len);
-  lua_pushvalue(L, -1);
-  lua_rawseti(L, recent, slot);
-}
-
-/* Where the line at p ends: its LF, or end. */
-static const char *line_end(const char *p, const char *end) {
-  const char *lf = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-  return lf ? lf : end;
-}
-
-/* Fills the table on top with the header lines of [p, end) (the status
- * line first); recent: the recent strings' stack index. */
-static void fill_headers(lua_State *L, const char *p, const char *end, int recent) {
-  const char *names[MAX_SEEN_HEADERS]; /* the lower-cased names pushed (Lua strings in the table) */
-  size_t lens[MAX_SEEN_HEADERS], n = 0;
-  int line_no = 0;
-  /* skip the status line */
-  p = line_end(p, end);
-  while (p < end) {
-    const char *line = ++p, *colon, *eol, *v, *name;
-    size_t nlen, vlen, i;
-    int repeated = 0, slot = 0;
-    p = line_end(p, end);
-    eol = p;
-    if (eol > line && eol[-1] == '\r') eol--;
-    colon = memchr(line, ':', (size_t)(eol - line));
-    if (!colon || colon == line) continue;
-    if (line_no < MAX_SEEN_HEADERS) slot = 2 * ++line_no - 1;
-    nlen = (size_t)(colon - line);
-    if (nlen <= 64) {
-      char lower[64];
-      for (i = 0; i < nlen; i++) lower[i] = ascii_lower(line[i]);
-      if (slot) push_recent(L, recent, slot, lower, nlen); /* headers, name */
-      else lua_pushlstring(L, lower, nlen);
-    } else {
-      luaL_Buffer b;
-      luaL_buffinit(L, &b);
-      for (i = 0; i < nlen; i++) luaL_addchar(&b, ascii_lower(line[i]));
-      luaL_pushresult(&b);                  /* headers, name */
-    }
-    name = lua_tostring(L, -1);
-    for (i = 0; i < n && !repeated; i++) repeated = lens[i] == nlen && memcmp(names[i], name, nlen) == 0;
-    if (n >= MAX_SEEN_HEADERS) {
-      repeated = 1; /* past what is tracked: look it up */
-    } else if (!repeated) {
-      names[n] = name; /* a new key: the table keeps this string alive */
-      lens[n++] = nlen;
-    }
-    for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++) {}
-    while (eol > v && (eol[-1] == ' ' || eol[-1] == '\t')) eol--;
-    vlen = (size_t)(eol - v);
-    if (repeated) {
-      lua_pushvalue(L, -1);
-      lua_rawget(L, -3);                    /* headers, name, old */
-      if (!lua_isnil(L, -1)) {
-        lua_pushliteral(L, ", ");
-        lua_pushlstring(L, v, vlen);
-        lua_concat(L, 3);                   /* headers, name, joined */
-        lua_rawset(L, -3);
-        continue;
-      }
-      lua_pop(L, 1);
-    }
-    if (slot && vlen <= RECENT_VALUE_MAX && !(nlen == 10 && memcmp(name, "set-cookie", 10) == 0))
-      push_recent(L, recent, slot + 1, v, vlen);
-    else lua_pushlstring(L, v, vlen);
-    lua_rawset(L, -3);                      /* headers */
-  }
-}
-
-/* Pushes a response header block as a table with lower-cased names;
- * repeated headers are joined with ", " as RFC 9110 allows.  (Sized by
- * its lines, so the table is not grown header by header.  A name
- * is lower-cased in a local array, or a Lua buffer when it is long; only
- * a name seen before in the block costs a table lookup.) */
-static void push_headers(lua_State *L, const buffer_t *head) {
-  const char *p = head->data, *end = head->data + head->len, *nl;
-  int lines = 0, recent = push_recent_table(L); /* removed before returning */
-  /* one slot per header line (a non-empty line after an LF: not the
-   * status line, not the blank one): made at its size, never grown */
-  for (nl = line_end(p, end); nl < end; nl = line_end(nl + 1, end))
-    if (nl + 1 < end && nl[1] != '\r' && nl[1] != '\n') lines++;
-  lua_createtable(L, 0, lines < MAX_SEEN_HEADERS ? lines : MAX_SEEN_HEADERS);
-  if (p) fill_headers(L, p, end, recent);
-  lua_remove(L, recent); /* the headers table is left on top */
-}
-
 static void push_info(lua_State *L, transport_t *t) {
   double total = 0;
   long connects = 0, request_size = 0, header_size = 0;
@@ -654,6 +528,8 @@ static void push_info(lua_State *L, transport_t *t) {
 void transport_begin_transfer(transport_t *t) {
   buffer_clear(&t->head);
   buffer_clear(&t->body);
+  t->secret_field = NULL; /* transport_setup_request sets it for the answers that carry one */
+  t->tr.redact_response_body = 0;
   t->too_large = t->header_too_large = 0;
   trace_begin(&t->tr);
   t->errbuf[0] = '\0';
@@ -690,7 +566,10 @@ int transport_push_response(lua_State *L, transport_t *t, CURLcode rc, int with_
   }
   curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
   lua_pushinteger(L, (lua_Integer)status);
-  push_headers(L, &t->head);
+  response_head_push(L, t->head.data, t->head.len);
+  /* The secret goes into a credential kept in the headers table, the body
+   * keeps a placeholder (secret_body.c). */
+  if (with_body && t->secret_field && t->body.len) secret_take(L, &t->body, t->secret_field, -1);
   if (with_body) lua_pushlstring(L, t->body.data ? t->body.data : "", t->body.len);
   else lua_pushliteral(L, "");
   /* An answer needs its info only for a trace (the exchanges): a failure
@@ -733,6 +612,11 @@ CURLcode transport_setup_request(lua_State *L, transport_t *t, int base, int cop
   if (rc == CURLE_OK) rc = curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
   if (rc == CURLE_OK) rc = transport_set_method(t->curl, method, body, body_len, copy_body);
   transport_begin_transfer(t);
+  /* An answer with a once-only secret (creating an API key, a service
+   * account or its secret): the value is taken out of the body before Lua
+   * sees it (transport_push_response), and no trace keeps the body. */
+  t->secret_field = secret_route(method, url);
+  t->tr.redact_response_body = t->secret_field != NULL;
   return rc;
 }
 
@@ -796,45 +680,6 @@ static int l_tostring(lua_State *L) {
   return 1;
 }
 
-/* core.parse_response_head(text [, length]) -> status, headers | nil
- * An HTTP/1.x response head (the status line, header lines, up to but not
- * including the blank line: text's first length bytes, all by default),
- * parsed as the libcurl transport parses its own: the nginx transport
- * reads a head off a cosocket in one piece, body bytes often with it, and
- * hands it here instead of matching it line by line in Lua. */
-static int l_parse_response_head(lua_State *L) {
-  size_t len;
-  const char *s = luaL_checklstring(L, 1, &len);
-  if (!lua_isnoneornil(L, 2)) {
-    lua_Integer n = luaL_checkinteger(L, 2);
-    luaL_argcheck(L, n >= 0 && (size_t)n <= len, 2, "length past the text");
-    len = (size_t)n;
-  }
-  buffer_t head;
-  int status = 0, i;
-  if (len < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] != '0' && s[7] != '1') || s[8] != ' ') {
-    lua_pushnil(L);
-    return 1;
-  }
-  for (i = 9; i < 12; i++) {
-    if (s[i] < '0' || s[i] > '9') {
-      lua_pushnil(L);
-      return 1;
-    }
-    status = status * 10 + (s[i] - '0');
-  }
-  if (len > 12 && s[12] != ' ' && s[12] != '\r' && s[12] != '\n') {
-    lua_pushnil(L);
-    return 1;
-  }
-  memset(&head, 0, sizeof head);
-  head.data = (char *)s; /* read only: push_headers does not write */
-  head.len = len;
-  lua_pushinteger(L, status);
-  push_headers(L, &head);
-  return 2;
-}
-
 static int l_open_transports(lua_State *L) {
   lua_pushinteger(L, atomic_load(&open_transports));
   return 1;
@@ -851,6 +696,4 @@ void transport_register(lua_State *L, int module_index) {
   lua_setfield(L, module_index, "transport");
   lua_pushcfunction(L, l_open_transports);
   lua_setfield(L, module_index, "open_transports");
-  lua_pushcfunction(L, l_parse_response_head);
-  lua_setfield(L, module_index, "parse_response_head");
 }

@@ -59,6 +59,7 @@ typedef struct transport_s {
   buffer_t head;              /* header block of the latest response */
   buffer_t body;              /* body of the latest response (may hold a token) */
   buffer_t form;              /* an OAuth form body (oauth.c; may hold a token) */
+  const char *secret_field;   /* this answer carries a once-only secret in this member (secret_body.h), or NULL */
   size_t max_response, max_header;
   int too_large, header_too_large;
   int trace;                  /* collect exchanges (trace_collect.c) into tr */

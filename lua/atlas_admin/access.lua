@@ -20,6 +20,7 @@
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local invitations = require "atlas_admin.invitations"
+local options = require "atlas_admin.options"
 local plans = require "atlas_admin.plan"
 local roles = require "atlas_admin.roles"
 local show = require "atlas_admin.show"
@@ -108,10 +109,9 @@ function M.install(Client, check_self)
     check_self(self, "set_project_roles")
     local ok, err = check_args("set_project_roles", group_id, username, true, role_list, self._settings.extra_roles_set)
     if not ok then return nil, err end
-    if opts ~= nil and (type(opts) ~= "table" or (opts.dry_run ~= nil and type(opts.dry_run) ~= "boolean")) then
-      return nil, errors.validation("options", "options must be a table like { dry_run = true }", "set_project_roles")
-    end
-    local dry = opts and opts.dry_run == true
+    opts, err = options.check("set_project_roles", opts)
+    if not opts then return nil, err end
+    local dry = opts.dry_run == true
     local wanted, plan, row = copy(role_list), {}, nil
 
     local user
@@ -158,14 +158,12 @@ function M.install(Client, check_self)
   -- pending one is PENDING, an expired one INVITATION_EXPIRED.
   function Client:project_access(group_id, filter)
     check_self(self, "project_access")
-    local statuses
-    if filter ~= nil then
-      if type(filter) ~= "table" then
-        return nil, errors.validation("filter", "filter must be a table like { statuses = \"all\" }", "project_access")
-      end
-      statuses = filter.statuses == "all" and ALL_STATUSES or filter.statuses
-    end
-    local users, err = self:list_project_users(group_id, { statuses = statuses })
+    local err
+    filter, err = options.check("project_access", filter, "filter")
+    if not filter then return nil, err end
+    local statuses = filter.statuses == "all" and ALL_STATUSES or filter.statuses
+    local users
+    users, err = self:list_project_users(group_id, { statuses = statuses })
     if not users then return nil, err end
     local rows = {}
     for _, u in ipairs(users) do rows[#rows + 1] = M.user_row(u) end

@@ -39,13 +39,14 @@
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local ngx_support = require "atlas_admin.ngx"
+local options = require "atlas_admin.options"
 local show = require "atlas_admin.show"
 local suggest = require "atlas_admin.suggest"
 
 local M = {}
 
 M.DEFAULT_CONCURRENCY = 8
-M.MAX_CONCURRENCY = 64
+M.MAX_CONCURRENCY = options.MAX_CONCURRENCY
 
 -- The client methods an item may name: every call that talks to Atlas.
 -- (Iterators, close, revoke_token and batch itself are not items.)
@@ -62,10 +63,14 @@ M.METHODS = {
   "list_project_teams", "get_project_team", "add_project_teams", "update_project_team", "remove_project_team",
   "set_org_roles", "set_team_members", "set_team_project_roles", "offboard", "org_access", "who_can_access",
 }
+-- The programmatic identities' calls: their modules list them (a create's
+-- secret object comes back in its result like any value).
+for _, module in ipairs { "atlas_admin.api.api_keys", "atlas_admin.api.service_accounts" } do
+  for _, name in ipairs(require(module).METHODS) do M.METHODS[#M.METHODS + 1] = name end
+end
 local METHOD_SET = {}
 for _, name in ipairs(M.METHODS) do METHOD_SET[name] = true end
 
-local OPTION_NAMES = { "concurrency", "max_per_second", "progress", "stop_on_error", "keep_responses" }
 
 local pack = table.pack or function(...) return { n = select("#", ...), ... } end
 local unpack = table.unpack or unpack -- luacheck: ignore 143
@@ -74,43 +79,14 @@ local function fail(field, message)
   return nil, errors.validation(field, message, "batch")
 end
 
--- Checks the batch options; returns the settings or nil, err.
+-- Checks the batch options (names and kinds: options.METHODS.batch);
+-- returns the settings or nil, err.
 local function check_options(opts)
-  if opts == nil then opts = {} end
-  if type(opts) ~= "table" then
-    return fail("options", "batch options must be a table like { concurrency = 8 }")
-  end
-  for k in pairs(opts) do
-    local known = false
-    for _, name in ipairs(OPTION_NAMES) do known = known or k == name end
-    if not known then
-      local hint = type(k) == "string" and suggest.closest(k, OPTION_NAMES) or nil
-      return fail(tostring(k), "unknown batch option" .. (hint and (" (did you mean " .. hint .. "?)") or "")
-        .. "; the options are " .. table.concat(OPTION_NAMES, ", "))
-    end
-  end
-  local c = opts.concurrency
-  if c == nil then c = M.DEFAULT_CONCURRENCY end
-  if type(c) ~= "number" or c ~= math.floor(c) or c < 1 or c > M.MAX_CONCURRENCY then
-    return fail("concurrency", "concurrency must be a whole number from 1 to " .. M.MAX_CONCURRENCY
-      .. " (got " .. tostring(opts.concurrency) .. ")")
-  end
-  local rate = opts.max_per_second
-  if rate ~= nil and (type(rate) ~= "number" or rate ~= rate or rate <= 0 or rate == math.huge) then
-    return fail("max_per_second", "max_per_second must be a positive number of requests per second, or nil "
-      .. "for no limit (got " .. tostring(rate) .. ")")
-  end
-  if opts.progress ~= nil and type(opts.progress) ~= "function" then
-    return fail("progress", "progress must be a function(done, total, result)")
-  end
-  if opts.stop_on_error ~= nil and type(opts.stop_on_error) ~= "boolean" then
-    return fail("stop_on_error", "stop_on_error must be true or false")
-  end
-  if opts.keep_responses ~= nil and type(opts.keep_responses) ~= "boolean" then
-    return fail("keep_responses", "keep_responses must be true or false")
-  end
-  return { concurrency = c, max_per_second = rate, progress = opts.progress, stop_on_error = opts.stop_on_error,
-    keep_responses = opts.keep_responses }
+  local err
+  opts, err = options.check("batch", opts)
+  if not opts then return nil, err end
+  return { concurrency = opts.concurrency or M.DEFAULT_CONCURRENCY, max_per_second = opts.max_per_second,
+    progress = opts.progress, stop_on_error = opts.stop_on_error, keep_responses = opts.keep_responses }
 end
 
 -- The highest integer key of an item: arguments may be nil in the middle

@@ -269,9 +269,29 @@ function Client:_call(name, args, body, call_opts, filter)
   -- A write: one audit record with what was asked and what came of it.
   local value, res, failed = self:_execute(prepared)
   local context = self:_audit_context()
-  self._audit.write(require("atlas_admin.audit").record(prepared, operations.rows[name], args, body, value ~= nil, res, failed,
-    context and context.before, context and context.org))
+  local record = require("atlas_admin.audit").record(prepared, operations.rows[name], args, body, value ~= nil, res,
+    failed, context and context.before, context and context.org)
+  local ok, problem = pcall(self._audit.write, record)
+  if not ok then
+    -- The write was made (or failed) at Atlas; only its record is missing.
+    -- Never a raise here: the caller must learn what was done.
+    return nil, errors.refused("audit", "the " .. (value ~= nil and "write was made" or "write failed")
+      .. " but its audit record could not be written (" .. errors.one_line(problem) .. "); stopping",
+      prepared.operation, { written = value ~= nil, method = prepared.method, path = errors.request_path(prepared) })
+  end
   return value, res, failed
+end
+
+-- Writes an event of the caller's (e.g. an apply starting) to the audit
+-- trail, if there is one: true, or nil, err (kind "audit").  Used before a
+-- run of writes, so a trail that cannot take a record stops it before the
+-- first write.
+function Client:_audit_event(record)
+  if not self._audit then return true end
+  local ok, problem = pcall(self._audit.write, record)
+  if ok then return true end
+  return nil, errors.refused("audit", "the audit trail cannot take a record (" .. errors.one_line(problem)
+    .. "); nothing was written", record.operation, { written = false })
 end
 
 -- What the writer knew before a write, for its audit record: set by an
@@ -295,6 +315,10 @@ end
 -- client is closed even when revoking fails (the error is returned).
 function Client:close(opts)
   if getmetatable(self) ~= Client then error("atlas-admin: call it as client:close()", 2) end
+  if opts ~= nil then
+    local checked, problem = options.check("close", opts)
+    if not checked then return nil, problem end -- a misspelled revoke must not close without revoking
+  end
   if self._closed then return true end
   local ok, err = true, nil
   if type(opts) == "table" and opts.revoke and self._tokens then
@@ -328,6 +352,8 @@ require("atlas_admin.invitations").install(Client, check_self)
 require("atlas_admin.users").install(Client, check_self)
 require("atlas_admin.organization").install(Client, check_self)
 require("atlas_admin.teams").install(Client, check_self)
+require("atlas_admin.api.api_keys").install(Client, check_self)
+require("atlas_admin.api.service_accounts").install(Client, check_self)
 
 -- The helpers above single calls, batches and access as code: their
 -- modules load on the first call of one of their methods (the stub below
@@ -339,10 +365,11 @@ require("atlas_admin.teams").install(Client, check_self)
 local LAZY_METHODS = {
   ["atlas_admin.access"] = { "set_project_roles", "project_access", "remove_project_access" },
   ["atlas_admin.org_helpers"] = { "set_org_roles", "set_team_members", "set_team_project_roles" },
-  ["atlas_admin.org_access"] = { "org_access", "who_can_access" },
+  ["atlas_admin.model"] = { "org_access", "who_can_access" },
   ["atlas_admin.offboard"] = { "offboard" },
   ["atlas_admin.access_code"] = { "export_access", "plan_access", "apply_access" },
   ["atlas_admin.batch"] = { "batch" },
+  ["atlas_admin.review"] = { "access_review" },
 }
 M.LAZY_METHODS = LAZY_METHODS
 

@@ -3,7 +3,10 @@
 --
 --   err.kind     "validation" | "api" | "auth" | "transport" | "not_found"
 --                | "skipped" (a batch call not run: stop_on_error)
---                | "stale_plan" | "guard" (an access plan refused, nothing written)
+--                | "stale_plan" | "guard" | "edited_plan" (an access plan refused, nothing written)
+--                | "declined" (apply_access: its confirm function said no)
+--                | "audit" (the audit trail could not take a record: err.written
+--                  says whether the write itself was made)
 --   err.message  what went wrong and, where we know, how to fix it
 --   err.field    (validation) the offending argument path: "roles[2]", "groupId"
 --   err.status   (api, auth) the HTTP status (the envelope's, with envelope=true)
@@ -22,6 +25,10 @@ local M = {}
 
 local Error = {}
 Error.__index = Error
+
+-- The kinds of M.refused, as their one-line form names them.
+local REFUSED = { stale_plan = "stale plan", guard = "guard", edited_plan = "edited plan",
+  audit = "audit trail", declined = "declined" }
 
 local function where(e)
   if e.method and e.path then return " (" .. e.method .. " " .. e.path .. ")" end
@@ -51,8 +58,8 @@ function Error:__tostring()
     return "atlas: " .. field .. ": " .. problem .. where(self)
   elseif k == "skipped" then
     return "atlas: skipped: " .. self.message .. where(self)
-  elseif k == "stale_plan" or k == "guard" then
-    return "atlas: " .. (k == "guard" and ("guard " .. tostring(self.guard)) or "stale plan") .. ": " .. self.message
+  elseif REFUSED[k] then
+    return "atlas: " .. (k == "guard" and ("guard " .. tostring(self.guard)) or REFUSED[k]) .. ": " .. self.message
       .. where(self)
   elseif k == "transport" then
     return "atlas: transport error " .. tostring(self.code) .. ": " .. self.message .. where(self)
@@ -83,8 +90,9 @@ function M.not_found(field, message, operation)
 end
 
 -- An access plan refused before anything was written: kind "stale_plan"
--- (the organization changed since the plan) or "guard" (a safety rule
--- tripped: guard names it).
+-- (the organization changed since the plan), "edited_plan" (its changes are
+-- not what its spec plans to), "guard" (a safety rule tripped: guard names
+-- it), "declined"; or "audit" (no audit record could be written).
 function M.refused(kind, message, operation, fields)
   local e = { kind = kind, message = message, operation = operation }
   for k, v in pairs(fields or {}) do e[k] = v end

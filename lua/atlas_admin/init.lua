@@ -1,9 +1,18 @@
---- atlas-admin: a client for the MongoDB Atlas Administration API's
--- project-invitation calls.
+--- atlas-admin: manages who may access MongoDB Atlas, through the Atlas
+-- Administration API.  A client (atlas.client, atlas.client_from_env) has
+-- the calls for a project's invitations and Cloud users, the organization's
+-- users, teams and project teams; desired-state helpers on top of them
+-- (set_project_roles, set_org_roles, set_team_members, offboard...); one read
+-- model of the organization (org_access, who_can_access); and access as code
+-- (atlas.load_access, plan_access, apply_access).  The same module runs the
+-- atlas-admin command (atlas_admin.cli), and inside OpenResty its calls go
+-- over nginx cosockets without blocking the worker (atlas_admin.ngx).
+-- atlas.help() lists every public function.
 --
 --   local atlas = require "atlas_admin"
 --   local client = assert(atlas.client{ auth = atlas.digest(public_key, private_key) })
 --   local inv, res = client:update_invitation(group_id, { username = "a@example.com", roles = { "GROUP_READ_ONLY" } })
+--   print(client:who_can_access(org_id, group_id))
 --
 -- Runtime failures return nil, err (see atlas_admin.errors); misuse raises.
 -- The C core is built per VM: a 5.4 build loaded by LuaJIT (or the
@@ -86,13 +95,23 @@ function atlas.load_access(text_or_path, opts)
     set = {}
     for _, r in ipairs(extra) do set[r] = true end
   end
-  return require("atlas_admin.access_file").load(text_or_path, set)
+  return require("atlas_admin.access_code.file").load(text_or_path, set)
 end
 
 --- Writes a spec as an access file: "yaml" (default) or "json", sorted so
 -- the same access always gives the same text.
 function atlas.dump_access(spec, format)
-  return require("atlas_admin.access_file").dump(spec, format)
+  return require("atlas_admin.access_code.file").dump(spec, format)
+end
+
+--- A plan as its diff: what print(plan) shows, with options { color =
+-- true (ANSI colours), verbose = true (every unmanaged holder, past 20) }.
+function atlas.render_plan(plan, opts)
+  if type(plan) ~= "table" or type(plan.changes) ~= "table" or type(plan.summary) ~= "table" then
+    error("atlas-admin: render_plan takes a plan from plan_access", 2)
+  end
+  opts = opts or {}
+  return require("atlas_admin.access_code.render").render(plan, opts.color == true, opts.verbose == true)
 end
 
 --- Role constants and common role sets (also require "atlas_admin.roles").

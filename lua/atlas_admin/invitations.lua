@@ -5,6 +5,7 @@
 -- nil, err[, response].
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
+local options = require "atlas_admin.options"
 local roles = require "atlas_admin.roles"
 
 local M = {}
@@ -146,9 +147,10 @@ end
 function M.change_roles(client, name, group_id, who, role_list, opts, combine)
   local kind, err = check_who(name, group_id, who, role_list, client._settings.extra_roles_set)
   if not kind then return nil, err end
-  if opts ~= nil and type(opts) ~= "table" then
-    return nil, errors.validation("options", "call options must be a table like { dry_run = true }", name)
-  end
+  -- the options go on to the read and the PATCH: checked before either
+  local ok
+  ok, err = options.check(name, opts)
+  if not ok then return nil, err end
   local inv, res = read_invitation(client, name, group_id, who, kind, opts)
   if not inv then return nil, res end
   local current = type(inv.roles) == "table" and inv.roles or {}

@@ -1,6 +1,7 @@
 -- Offboarding: a person leaves, and loses every way into the organization.
 --
---   client:offboard(orgId, username [, { dry_run = true }]) -> report | nil, err
+--   client:offboard(orgId, username [, { dry_run = true, allow_no_org_owner = true,
+--                                         allow_no_project_owner = true }]) -> report | nil, err
 --
 -- Removing the org user takes them out of every project and team at once
 -- (their project roles and team memberships live on that one record);
@@ -18,13 +19,25 @@
 --     plan = { writes }, done = { writes that succeeded } }
 -- and tostring(report) reads as that list.  Requests: 1 (the person) +
 -- the projects' pages + 1 (the teams' names, when they were in a team) +
--- 1 per project (its invitations, before the sunset) + 1 per write.
+-- 1 per project (its invitations, before the sunset) + the owner guards'
+-- reads (owner_guards.lua: none unless the person is active and holds an
+-- owner role or a team; then usually 1) + 1 per write.
+--
+-- The owner guards refuse (kind "guard", nothing written, a dry run too)
+-- to leave the organization with no active ORG_OWNER or a project with no
+-- Project Owner, unless allow_no_org_owner / allow_no_project_owner.
+-- Someone found nowhere (no org user of any status, no pending legacy
+-- invitation) is an error, kind "not_found": a typo is the likely cause,
+-- and the org's usernames are read (their pages) to suggest close ones.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local invitations = require "atlas_admin.invitations"
+local options = require "atlas_admin.options"
 local org_helpers = require "atlas_admin.org_helpers"
+local owner_guards = require "atlas_admin.owner_guards"
 local plans = require "atlas_admin.plan"
 local show = require "atlas_admin.show"
+local suggest = require "atlas_admin.suggest"
 local sunset = require "atlas_admin.sunset"
 
 local M = {}
@@ -42,7 +55,7 @@ end
 show.format("offboard_report", function(r)
   local out = {}
   local head = "offboard " .. tostring(r.username) .. " from org " .. tostring(r.org_id)
-  if not r.changed then head = head .. ": nothing held, nothing to remove"
+  if r.refused then head = head .. ": refused by the " .. r.refused .. " guard (nothing was changed)"
   elseif r.dry_run then head = head .. " (dry run: nothing was changed)"
   elseif #r.done == #r.plan then head = head .. ": removed everywhere"
   else head = head .. ": " .. #r.done .. " of " .. #r.plan .. " writes done" end
@@ -66,17 +79,27 @@ local function check_args(org_id, username, opts)
   local ok, field, message = core.check_id(org_id, "orgId")
   if ok then ok, field, message = core.check_username(username, "username") end
   if not ok then return nil, errors.validation(field, message, "offboard") end
-  if opts ~= nil then
-    if type(opts) ~= "table" then
-      return nil, errors.validation("options", "options must be a table like { dry_run = true }", "offboard")
-    end
-    for k, v in pairs(opts) do
-      if k ~= "dry_run" or type(v) ~= "boolean" then
-        return nil, errors.validation(tostring(k), "the only option is dry_run = true|false", "offboard")
-      end
-    end
+  return options.check("offboard", opts)
+end
+
+-- Someone the organization has no trace of: most likely a typo, so the
+-- error suggests the org's closest usernames (one more read: its pages).
+local function nowhere(client, org_id, username, n_projects)
+  local message = username .. " is nowhere in organization " .. org_id .. ": no org user (of any status)"
+    .. (sunset.legacy_enabled(client) and (" and no pending legacy invitation in its " .. n_projects .. " project"
+      .. (n_projects == 1 and "" or "s")) or "") .. "; nothing was changed"
+  local users = client:list_org_users(org_id, { statuses = ALL_STATUSES })
+  local close = {}
+  if users then
+    local names = {}
+    for _, u in ipairs(users) do names[#names + 1] = u.username end
+    close = suggest.nearest(username, names, 3, 2)
   end
-  return true
+  message = message .. (#close > 0 and ("; did you mean " .. table.concat(close, " or ") .. "?")
+    or " (check the spelling)")
+  local err = errors.not_found("username", message, "offboard")
+  err.suggestions = close
+  return err
 end
 
 function M.install(Client, check_self)
@@ -135,10 +158,18 @@ function M.install(Client, check_self)
       end
     end
 
-    report.changed = #report.plan > 0
+    if #report.plan == 0 then return nil, nowhere(self, org_id, username, #projects) end
+    report.changed = true
     plans.present(report.plan)
     show.attach(report, "offboard_report")
-    if dry or not report.changed then return report end
+    if user then
+      ok, err = owner_guards.check(self, org_id, user, { remove = true }, opts, "offboard", projects, report.plan)
+      if not ok then
+        if err.kind == "guard" then report.refused, err.report = err.guard, report end
+        return nil, err
+      end
+    end
+    if dry then return report end
     -- The org user first: that alone ends their access to every project.
     local ctx = plans.context()
     for _, step in ipairs(report.plan) do

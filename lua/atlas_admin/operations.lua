@@ -22,7 +22,10 @@
 --   result        "object" (one resource), "list" (a bare JSON array),
 --                 "page" ({results, totalCount, links}), "none" (204)
 --   presents      what one result is shown as in a REPL (show.lua):
---                 "invitation", "user", "org_user", "team", "team_role", "project"
+--                 "invitation", "user", "org_user", "team", "team_role", "project";
+--                 the identities' kinds ("api_key", "service_account",
+--                 "account_secret", "account_project", "access_entry") are
+--                 registered by api/identity_show.lua
 --   idempotent    true when sending it twice has the effect of sending it
 --                 once (PATCH replaces roles; GET; DELETE); a retry policy
 --                 resends a non-idempotent call only when it provably never
@@ -39,6 +42,11 @@ local RESOURCES = {
   users = { default_version = "2025-02-19", v1 = false },
   teams = { default_version = "2023-01-01", v1 = false },
   projects = { default_version = "2023-01-01", v1 = false },
+  -- Organization API keys, their access lists and project assignments
+  -- exist at 2023-01-01; service accounts (org and project level, secrets,
+  -- access lists) at 2024-08-05 only.
+  api_keys = { default_version = "2023-01-01", v1 = false },
+  service_accounts = { default_version = "2024-08-05", v1 = false },
 }
 
 local FLAGS = { "envelope", "pretty" }
@@ -64,6 +72,8 @@ local ORG_USER_FILTERS = with_paging { USERNAME, STATUSES }
 local TEAM_USER_FILTERS = with_paging { USERNAME, STATUSES, { key = "user_id", param = "userId", kind = "id" } }
 local PAGE_FILTERS = with_paging {}
 local PROJECT_FILTERS = with_paging { { key = "name", param = "name", kind = "text" } }
+-- Service account listings leave out system-managed accounts unless asked.
+local ACCOUNT_FILTERS = with_paging { { key = "include_system_managed", param = "includeSystemManaged", kind = "boolean" } }
 
 local operations = {
   -- Project invitations (deprecated; sunset 2027-07-01) --------------------
@@ -253,10 +263,11 @@ local operations = {
     path = "/groups/{groupId}/teams", params = { "groupId" }, body = "TeamRoleList",
     query = FLAGS, result = "page", presents = "team_role", idempotent = false, spec_id = "addGroupTeams",
   },
-  -- Replaces the team's roles in the project.
+  -- Replaces the team's roles in the project.  The body is a TeamRole:
+  -- { teamId, roleNames }, the path's teamId in it (teams.lua adds it).
   update_project_team = {
     resource = "teams", method = "PATCH",
-    path = "/groups/{groupId}/teams/{teamId}", params = { "groupId", "teamId" }, body = "TeamRoleUpdate",
+    path = "/groups/{groupId}/teams/{teamId}", params = { "groupId", "teamId" }, body = "TeamRole",
     query = FLAGS, result = "page", presents = "team_role", idempotent = true, spec_id = "updateGroupTeam",
   },
   remove_project_team = {
@@ -270,6 +281,187 @@ local operations = {
     resource = "projects", method = "GET",
     path = "/orgs/{orgId}/groups", params = { "orgId" }, filters = PROJECT_FILTERS,
     query = FLAGS, result = "page", presents = "project", idempotent = true, spec_id = "getOrgGroups",
+  },
+
+  -- Organization API keys (2023-01-01): api/api_keys.lua ------------------
+  -- A key's roles hold its org roles and its project roles (with groupId).
+  -- The answer to create_api_key carries the private key, once: the C
+  -- transport takes it out of the body (src/secret_body.c).
+  list_api_keys = {
+    resource = "api_keys", method = "GET",
+    path = "/orgs/{orgId}/apiKeys", params = { "orgId" }, filters = PAGE_FILTERS,
+    query = FLAGS, result = "page", presents = "api_key", idempotent = true, spec_id = "listOrgApiKeys",
+  },
+  get_api_key = {
+    resource = "api_keys", method = "GET",
+    path = "/orgs/{orgId}/apiKeys/{apiUserId}", params = { "orgId", "apiUserId" },
+    query = FLAGS, result = "object", presents = "api_key", idempotent = true, spec_id = "getOrgApiKey",
+  },
+  create_api_key = {
+    resource = "api_keys", method = "POST",
+    path = "/orgs/{orgId}/apiKeys", params = { "orgId" }, body = "CreateAtlasOrganizationApiKey",
+    query = FLAGS, result = "object", presents = "api_key", idempotent = false, spec_id = "createOrgApiKey",
+  },
+  -- roles replace the key's org roles (its project roles stay)
+  update_api_key = {
+    resource = "api_keys", method = "PATCH",
+    path = "/orgs/{orgId}/apiKeys/{apiUserId}", params = { "orgId", "apiUserId" }, body = "UpdateAtlasOrganizationApiKey",
+    query = FLAGS, result = "object", presents = "api_key", idempotent = true, spec_id = "updateOrgApiKey",
+  },
+  -- out of every project too
+  delete_api_key = {
+    resource = "api_keys", method = "DELETE",
+    path = "/orgs/{orgId}/apiKeys/{apiUserId}", params = { "orgId", "apiUserId" },
+    query = FLAGS, result = "none", idempotent = true, spec_id = "deleteOrgApiKey",
+  },
+  list_api_key_access_list = {
+    resource = "api_keys", method = "GET",
+    path = "/orgs/{orgId}/apiKeys/{apiUserId}/accessList", params = { "orgId", "apiUserId" }, filters = PAGE_FILTERS,
+    query = FLAGS, result = "page", presents = "access_entry", idempotent = true,
+    spec_id = "listOrgApiKeyAccessListEntries",
+  },
+  -- Atlas answers with a page of every entry; an entry the list has stays
+  -- as it is, so sending the same entries twice is safe.
+  add_api_key_access_list = {
+    resource = "api_keys", method = "POST",
+    path = "/orgs/{orgId}/apiKeys/{apiUserId}/accessList", params = { "orgId", "apiUserId" },
+    body = "UserAccessListRequestList",
+    query = FLAGS, result = "page", presents = "access_entry", idempotent = true,
+    spec_id = "createOrgApiKeyAccessListEntry",
+  },
+  -- ipAddress: the address, or the block with its "/" as %2F (the method encodes it)
+  remove_api_key_access_entry = {
+    resource = "api_keys", method = "DELETE",
+    path = "/orgs/{orgId}/apiKeys/{apiUserId}/accessList/{ipAddress}", params = { "orgId", "apiUserId", "ipAddress" },
+    query = FLAGS, result = "none", idempotent = true, spec_id = "deleteOrgApiKeyAccessListEntry",
+  },
+  list_project_api_keys = {
+    resource = "api_keys", method = "GET",
+    path = "/groups/{groupId}/apiKeys", params = { "groupId" }, filters = PAGE_FILTERS,
+    query = FLAGS, result = "page", presents = "api_key", idempotent = true, spec_id = "listGroupApiKeys",
+  },
+  -- 204; a key the project has already is refused (400 API_KEY_ALREADY_IN_GROUP)
+  assign_api_key = {
+    resource = "api_keys", method = "POST",
+    path = "/groups/{groupId}/apiKeys/{apiUserId}", params = { "groupId", "apiUserId" },
+    body = "UserAccessRoleAssignmentList",
+    query = FLAGS, result = "none", idempotent = false, spec_id = "addGroupApiKey",
+  },
+  -- replaces the key's roles in the project
+  update_project_api_key = {
+    resource = "api_keys", method = "PATCH",
+    path = "/groups/{groupId}/apiKeys/{apiUserId}", params = { "groupId", "apiUserId" }, body = "UpdateAtlasProjectApiKey",
+    query = FLAGS, result = "object", presents = "api_key", idempotent = true, spec_id = "updateGroupApiKeyRoles",
+  },
+  unassign_api_key = {
+    resource = "api_keys", method = "DELETE",
+    path = "/groups/{groupId}/apiKeys/{apiUserId}", params = { "groupId", "apiUserId" },
+    query = FLAGS, result = "none", idempotent = true, spec_id = "removeGroupApiKey",
+  },
+
+  -- Service accounts (2024-08-05): api/service_accounts.lua ---------------
+  -- The answers to create_service_account and create_service_account_secret
+  -- carry the secret's value, once (taken out in C, as for API keys).
+  list_service_accounts = {
+    resource = "service_accounts", method = "GET",
+    path = "/orgs/{orgId}/serviceAccounts", params = { "orgId" }, filters = ACCOUNT_FILTERS,
+    query = FLAGS, result = "page", presents = "service_account", idempotent = true, spec_id = "listOrgServiceAccounts",
+  },
+  get_service_account = {
+    resource = "service_accounts", method = "GET",
+    path = "/orgs/{orgId}/serviceAccounts/{clientId}", params = { "orgId", "clientId" },
+    query = FLAGS, result = "object", presents = "service_account", idempotent = true, spec_id = "getOrgServiceAccount",
+  },
+  create_service_account = {
+    resource = "service_accounts", method = "POST",
+    path = "/orgs/{orgId}/serviceAccounts", params = { "orgId" }, body = "OrgServiceAccountRequest",
+    query = FLAGS, result = "object", presents = "service_account", idempotent = false,
+    spec_id = "createOrgServiceAccount",
+  },
+  update_service_account = {
+    resource = "service_accounts", method = "PATCH",
+    path = "/orgs/{orgId}/serviceAccounts/{clientId}", params = { "orgId", "clientId" },
+    body = "OrgServiceAccountUpdateRequest",
+    query = FLAGS, result = "object", presents = "service_account", idempotent = true,
+    spec_id = "updateOrgServiceAccount",
+  },
+  -- out of every project; its tokens stop working
+  delete_service_account = {
+    resource = "service_accounts", method = "DELETE",
+    path = "/orgs/{orgId}/serviceAccounts/{clientId}", params = { "orgId", "clientId" },
+    query = FLAGS, result = "none", idempotent = true, spec_id = "deleteOrgServiceAccount",
+  },
+  service_account_projects = {
+    resource = "service_accounts", method = "GET",
+    path = "/orgs/{orgId}/serviceAccounts/{clientId}/groups", params = { "orgId", "clientId" }, filters = PAGE_FILTERS,
+    query = FLAGS, result = "page", presents = "account_project", idempotent = true,
+    spec_id = "getOrgServiceAccountGroups",
+  },
+  create_service_account_secret = {
+    resource = "service_accounts", method = "POST",
+    path = "/orgs/{orgId}/serviceAccounts/{clientId}/secrets", params = { "orgId", "clientId" },
+    body = "ServiceAccountSecretRequest",
+    query = FLAGS, result = "object", presents = "account_secret", idempotent = false,
+    spec_id = "createOrgServiceAccountSecret",
+  },
+  delete_service_account_secret = {
+    resource = "service_accounts", method = "DELETE",
+    path = "/orgs/{orgId}/serviceAccounts/{clientId}/secrets/{secretId}", params = { "orgId", "clientId", "secretId" },
+    query = FLAGS, result = "none", idempotent = true, spec_id = "deleteOrgServiceAccountSecret",
+  },
+  list_service_account_access_list = {
+    resource = "service_accounts", method = "GET",
+    path = "/orgs/{orgId}/serviceAccounts/{clientId}/accessList", params = { "orgId", "clientId" },
+    filters = PAGE_FILTERS,
+    query = FLAGS, result = "page", presents = "access_entry", idempotent = true,
+    spec_id = "listOrgServiceAccountAccessList",
+  },
+  add_service_account_access_list = {
+    resource = "service_accounts", method = "POST",
+    path = "/orgs/{orgId}/serviceAccounts/{clientId}/accessList", params = { "orgId", "clientId" },
+    body = "ServiceAccountIPAccessList",
+    query = FLAGS, result = "page", presents = "access_entry", idempotent = true,
+    spec_id = "createOrgServiceAccountAccessList",
+  },
+  remove_service_account_access_entry = {
+    resource = "service_accounts", method = "DELETE",
+    path = "/orgs/{orgId}/serviceAccounts/{clientId}/accessList/{ipAddress}",
+    params = { "orgId", "clientId", "ipAddress" },
+    query = FLAGS, result = "none", idempotent = true, spec_id = "deleteOrgServiceAccountAccessListEntry",
+  },
+  list_project_service_accounts = {
+    resource = "service_accounts", method = "GET",
+    path = "/groups/{groupId}/serviceAccounts", params = { "groupId" }, filters = ACCOUNT_FILTERS,
+    query = FLAGS, result = "page", presents = "service_account", idempotent = true,
+    spec_id = "listGroupServiceAccounts",
+  },
+  get_project_service_account = {
+    resource = "service_accounts", method = "GET",
+    path = "/groups/{groupId}/serviceAccounts/{clientId}", params = { "groupId", "clientId" },
+    query = FLAGS, result = "object", presents = "service_account", idempotent = true,
+    spec_id = "getGroupServiceAccount",
+  },
+  -- POST .../serviceAccounts/{clientId}:invite with { roles }
+  assign_service_account = {
+    resource = "service_accounts", method = "POST",
+    path = "/groups/{groupId}/serviceAccounts/{clientId}:invite", params = { "groupId", "clientId" },
+    body = "GroupServiceAccountRoleAssignment",
+    query = FLAGS, result = "object", presents = "service_account", idempotent = false,
+    spec_id = "inviteGroupServiceAccount",
+  },
+  -- roles replace its roles in the project
+  update_project_service_account = {
+    resource = "service_accounts", method = "PATCH",
+    path = "/groups/{groupId}/serviceAccounts/{clientId}", params = { "groupId", "clientId" },
+    body = "GroupServiceAccountUpdateRequest",
+    query = FLAGS, result = "object", presents = "service_account", idempotent = true,
+    spec_id = "updateGroupServiceAccount",
+  },
+  -- still in the organization, its credentials active
+  unassign_service_account = {
+    resource = "service_accounts", method = "DELETE",
+    path = "/groups/{groupId}/serviceAccounts/{clientId}", params = { "groupId", "clientId" },
+    query = FLAGS, result = "none", idempotent = true, spec_id = "deleteGroupServiceAccount",
   },
 }
 

@@ -22,6 +22,35 @@ local function bad(field, message)
   return nil, errors.validation(field, message, "client")
 end
 
+-- What an option's value may be: the words for it and the check.  Every
+-- options table of every public method is checked against these (M.check).
+local function whole(v, lo, hi)
+  return type(v) == "number" and v == math.floor(v) and v >= lo and v <= hi
+end
+M.MAX_CONCURRENCY = 64
+local KINDS = {
+  boolean = { "true or false", function(v) return type(v) == "boolean" end },
+  retries = { "a whole number from 0 (no retries) to 20", function(v) return whole(v, 0, 20) end },
+  seconds = { "a number of seconds from 0.001 to 31536000 (a year)",
+    function(v) return type(v) == "number" and v >= 0.001 and v <= 31536000 end },
+  concurrency = { "a whole number from 1 to " .. M.MAX_CONCURRENCY, function(v) return whole(v, 1, M.MAX_CONCURRENCY) end },
+  count = { "a whole number of at least 0", function(v) return whole(v, 0, 1e9) end },
+  rate = { "a positive number of requests per second, or nil for no limit",
+    function(v) return type(v) == "number" and v > 0 and v < math.huge end },
+  callback = { "a function", function(v) return type(v) == "function" end },
+  projects = { "a non-empty list of project names or ids", function(v)
+    if type(v) ~= "table" or #v == 0 then return false end
+    for k, name in pairs(v) do
+      if type(k) ~= "number" or type(name) ~= "string" or name == "" then return false end
+    end
+    return true
+  end },
+  rules = { "a table like { inactive_user = { days = 60 }, expiring_secret = false }",
+    function(v) return type(v) == "table" end },
+  statuses = { "\"all\" or a list of statuses like { \"ACTIVE\", \"PENDING\" }",
+    function(v) return v == "all" or type(v) == "table" end },
+}
+
 local function check_base_url(v)
   if type(v) ~= "string" then return bad("base_url", "base_url must be a string like \"https://cloud.mongodb.com\"") end
   local scheme, rest = v:match("^(%a[%w+.-]*)://(.*)$")
@@ -84,9 +113,7 @@ end
 -- timeout of 0 ms as "no timeout", so a smaller value would silently mean
 -- forever) and at most a year.
 local function seconds(field, v)
-  if type(v) ~= "number" or v ~= v or v < 0.001 or v > 31536000 then
-    return bad(field, field .. " must be a number of seconds from 0.001 to 31536000 (a year), got " .. tostring(v))
-  end
+  if not KINDS.seconds[2](v) then return bad(field, field .. " must be " .. KINDS.seconds[1] .. ", got " .. tostring(v)) end
   return v
 end
 
@@ -314,15 +341,96 @@ end
 
 --- A retry count: a whole number from 0 to 20.
 function M.retries(field, v, operation)
-  if type(v) ~= "number" or v ~= v or v < 0 or v > 20 or v ~= math.floor(v) then
-    return nil, errors.validation(field, field .. " must be a whole number from 0 (no retries) to 20", operation)
+  if not KINDS.retries[2](v) then
+    return nil, errors.validation(field, field .. " must be " .. KINDS.retries[1], operation)
   end
   return v
 end
 
-local CALL_KEYS = { envelope = true, pretty = true, dry_run = true, retries = true, retry_deadline = true, warn = true,
-  decode = true }
-local CALL_NUMBERS = { retries = true, retry_deadline = true }
+-- The per-call options every plain call takes (one per operation row),
+-- and so the page iterators and the invitation-role helpers, which pass
+-- them on to their calls.
+local CALL = { envelope = "boolean", pretty = "boolean", dry_run = "boolean", retries = "retries",
+  retry_deadline = "seconds", warn = "boolean", decode = "boolean" }
+
+-- The overrides of the owner guards (owner_guards.lua names them).
+local OVERRIDES = {}
+for _, g in ipairs(require("atlas_admin.owner_guards").GUARDS) do OVERRIDES[g.option] = "boolean" end
+
+local BATCH = { concurrency = "concurrency", max_per_second = "rate", progress = "callback", stop_on_error = "boolean",
+  keep_responses = "boolean" }
+
+local function with(base, extra)
+  local out = {}
+  for k, v in pairs(base) do out[k] = v end
+  for k, v in pairs(extra) do out[k] = v end
+  return out
+end
+local GUARDED = with(OVERRIDES, { dry_run = "boolean" })
+
+--- The options of every public method that takes an options table: method
+-- -> { option name -> kind }.  spec/safety/options_spec.lua walks every
+-- public method with an options (or filter) parameter and fails when one
+-- is missing here.
+M.METHODS = {
+  set_project_roles = { dry_run = "boolean" },
+  project_access = { statuses = "statuses" }, -- its filter
+  set_org_roles = GUARDED,
+  offboard = GUARDED,
+  set_team_members = { dry_run = "boolean" },
+  set_team_project_roles = { dry_run = "boolean" },
+  org_access = { projects = "projects" },
+  export_access = { projects = "projects" },
+  plan_access = with(OVERRIDES, { prune = "boolean", max_removals = "count", concurrency = "concurrency" }),
+  apply_access = with(OVERRIDES, { prune = "boolean", max_removals = "count", concurrency = BATCH.concurrency,
+    max_per_second = BATCH.max_per_second, progress = BATCH.progress, confirm = "callback" }),
+  batch = BATCH,
+  access_review = { rules = "rules" }, -- each rule's own options: review/init.lua
+  close = { revoke = "boolean" },
+  project_users = CALL, org_users = CALL, add_invitation_roles = CALL, remove_invitation_roles = CALL,
+}
+for name in pairs(operations.rows) do M.METHODS[name] = CALL end
+
+-- The known names of each method's options, sorted (for the messages).
+local function sorted_names(spec)
+  local names = {}
+  for k in pairs(spec) do names[#names + 1] = k end
+  table.sort(names)
+  return names
+end
+local NAMES = {}
+for method, spec in pairs(M.METHODS) do NAMES[method] = sorted_names(spec) end
+
+-- Checks each name and value of opts against spec (names: its sorted
+-- names; label: what an unknown name is called in the message).
+local function check_table(spec, names, label, opts, operation)
+  for k, v in pairs(opts) do
+    local kind = spec[k]
+    if not kind then return nil, errors.validation(tostring(k), suggest.unknown(label, k, names), operation) end
+    if not KINDS[kind][2](v) then
+      return nil, errors.validation(k, k .. " must be " .. KINDS[kind][1] .. ", got " .. tostring(v), operation)
+    end
+  end
+  return opts
+end
+
+--- Checks the options table of a public method against M.METHODS: nil is
+-- fine; an unknown name is refused with a suggestion, a wrong value with
+-- what it must be.  Returns opts (or an empty table for nil) | nil, err
+-- (kind "validation", field the option).  Nothing is sent before this.
+-- what: the word for the table in messages ("options", "filter").
+function M.check(method, opts, what)
+  local spec = M.METHODS[method]
+  if not spec then error("atlas-admin: options.check: no options table for " .. tostring(method), 2) end
+  if opts == nil then return {} end
+  what = what or "options"
+  if type(opts) ~= "table" then
+    return nil, errors.validation(what, what .. " must be a table like { " .. NAMES[method][1] .. " = ... }, got "
+      .. type(opts), method)
+  end
+  return check_table(spec, NAMES[method], method .. (what == "options" and " option" or " " .. what .. " key"), opts,
+    method)
+end
 
 -- Per-call options: nil or a table of boolean flags.  dry_run = true makes
 -- a call validate and return the request it would send, sending nothing;
@@ -334,26 +442,14 @@ local CALL_NUMBERS = { retries = true, retry_deadline = true }
 local NO_OPTIONS = setmetatable({}, { __newindex = function() error("atlas-admin: the call options are read-only", 2) end })
 M.NO_OPTIONS = NO_OPTIONS
 
+local CALL_NAMES = sorted_names(CALL)
+
 function M.call(opts, operation)
   if opts == nil then return NO_OPTIONS end
   if type(opts) ~= "table" then
     return nil, errors.validation("options", "call options must be a table like { envelope = true }", operation)
   end
-  local field, message = unknown_key(opts, CALL_KEYS, "call option")
-  if field then return nil, errors.validation(field, message, operation) end
-  for k, v in pairs(opts) do
-    if CALL_NUMBERS[k] then
-      local ok, err
-      if k == "retries" then ok, err = M.retries(k, v, operation) else ok, err = seconds(k, v) end
-      if not ok then
-        if err.operation == "client" then err.operation = operation end
-        return nil, err
-      end
-    elseif type(v) ~= "boolean" then
-      return nil, errors.validation(k, k .. " must be true or false", operation)
-    end
-  end
-  return opts
+  return check_table(CALL, CALL_NAMES, "call option", opts, operation)
 end
 
 return M

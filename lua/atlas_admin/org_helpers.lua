@@ -10,6 +10,8 @@
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local invitations = require "atlas_admin.invitations"
+local options = require "atlas_admin.options"
+local owner_guards = require "atlas_admin.owner_guards"
 local plans = require "atlas_admin.plan"
 local roles = require "atlas_admin.roles"
 
@@ -19,16 +21,6 @@ local same_username = invitations.same_username
 
 local function invalid(name, field, message)
   return nil, errors.validation(field, message, name)
-end
-
-local function check_options(name, opts)
-  if opts ~= nil and (type(opts) ~= "table" or (opts.dry_run ~= nil and type(opts.dry_run) ~= "boolean")) then
-    return invalid(name, "options", "options must be a table like { dry_run = true }")
-  end
-  for k in pairs(opts or {}) do
-    if k ~= "dry_run" then return invalid(name, tostring(k), "unknown option " .. tostring(k) .. "; the only option is dry_run") end
-  end
-  return true
 end
 
 local function check(name, ...)
@@ -78,15 +70,19 @@ function M.install(Client, check_self)
   -- missing ones, then removes the others (so they never hold none); a
   -- person not in the organization (or whose invitation expired) is
   -- invited with them.  Requests: unchanged 1, k changes 1 + k, someone
-  -- new 2.  Returns the org user (nil for someone new in a dry run),
-  -- changed, plan.
+  -- new 2; taking ORG_OWNER from an active person adds the owner guard's
+  -- reads (owner_guards.lua: usually 1).  Returns the org user (nil for
+  -- someone new in a dry run), changed, plan.  Refused (kind "guard",
+  -- nothing written) when it would leave the org with no active ORG_OWNER
+  -- (opts.allow_no_org_owner overrides) or a project with no owner
+  -- (opts.allow_no_project_owner).
   function Client:set_org_roles(org_id, username, org_roles, opts)
     check_self(self, "set_org_roles")
     local name = "set_org_roles"
     local ok, err = check(name, core.check_id(org_id, "orgId"))
     if ok then ok, err = check(name, core.check_username(username, "username")) end
     if ok then ok, err = check(name, core.check_roles(org_roles, "orgRoles", self._settings.extra_roles_set, "org")) end
-    if ok then ok, err = check_options(name, opts) end
+    if ok then ok, err = options.check(name, opts) end
     if not ok then return nil, err end
     local user
     user, err = M.find_org_user(self, org_id, username)
@@ -103,6 +99,11 @@ function M.install(Client, check_self)
       end
     else
       plan[1] = { operation = "add_org_user", orgId = org_id, username = username, orgRoles = wanted }
+    end
+    if user and #plan > 0 then
+      plans.present(plan)
+      ok, err = owner_guards.check(self, org_id, user, { org_roles = wanted }, opts, name, nil, plan)
+      if not ok then return nil, err end
     end
     return finish(self, name, plan, opts and opts.dry_run, user or nil, function(results) return results[#results] end)
   end
@@ -123,7 +124,7 @@ function M.install(Client, check_self)
     local ok, err = check(name, core.check_id(org_id, "orgId"))
     if ok then ok, err = check(name, core.check_team_name(team_name, "teamName")) end
     if ok then ok, err = check(name, core.check_body("Team", { name = team_name, usernames = usernames })) end
-    if ok then ok, err = check_options(name, opts) end
+    if ok then ok, err = options.check(name, opts) end
     if not ok then return nil, err end
     local team
     team, err = M.find_team(self, org_id, team_name)
@@ -224,7 +225,7 @@ function M.install(Client, check_self)
     if ok then ok, err = check(name, core.check_id(org_id, "orgId")) end
     if ok then ok, err = check(name, core.check_team_name(team_name, "teamName")) end
     if ok then ok, err = check(name, core.check_roles(role_list, "roles", self._settings.extra_roles_set)) end
-    if ok then ok, err = check_options(name, opts) end
+    if ok then ok, err = options.check(name, opts) end
     if not ok then return nil, err end
     local team
     team, err = M.find_team(self, org_id, team_name)

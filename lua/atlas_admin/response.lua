@@ -80,8 +80,14 @@ function M.parse(prepared, status, headers, raw, json, auth_kind)
   end
 
   local kind = effective == 401 and "auth" or "api"
+  local hint = kind == "auth" and AUTH_HINTS[auth_kind] or nil
+  if hint and errors.request_path(prepared):find("/orgs/", 1, true) then
+    -- an organization's calls need the organization's owner, not a project's
+    hint = hint:gsub("the Project Owner role on this project", "the Organization Owner role on this organization")
+      :gsub("the Project Owner role", "the Organization Owner role")
+  end
   local err = errors.api(kind, effective, type(decoded) == "table" and decoded or nil, raw,
-    content_type, prepared, kind == "auth" and AUTH_HINTS[auth_kind] or nil)
+    content_type, prepared, hint)
   err.retry_after = retry_after(headers)
   return nil, err, response
 end

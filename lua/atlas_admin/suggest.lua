@@ -20,8 +20,13 @@ local function distance(a, b)
   return prev[#b]
 end
 
---- The candidate closest to name, or nil when none is a plausible typo
--- (about one edit per three characters, at most three).
+-- How far a plausible typo of name may be: about one edit per three
+-- characters, at most three.
+local function limit_for(name)
+  return math.min(3, math.floor(#name / 3) + 1)
+end
+
+--- The candidate closest to name, or nil when none is a plausible typo.
 function M.closest(name, candidates)
   if type(name) ~= "string" then return nil end
   local best, best_d = nil, math.huge
@@ -29,9 +34,25 @@ function M.closest(name, candidates)
     local d = distance(name, c)
     if d < best_d then best, best_d = c, d end
   end
-  local limit = math.min(3, math.floor(#name / 3) + 1)
-  if best_d <= limit then return best end
+  if best_d <= limit_for(name) then return best end
   return nil
+end
+
+--- Up to n candidates that are plausible typos of name, closest first
+-- (ties in the candidates' order); an empty list when none is.  max: a
+-- tighter limit on the edits (long names such as email addresses: three
+-- edits turn bob@ into dora@).
+function M.nearest(name, candidates, n, max)
+  if type(name) ~= "string" then return {} end
+  local limit, found = math.min(limit_for(name), max or math.huge), {}
+  for i, c in ipairs(candidates) do
+    local d = distance(name, c)
+    if d <= limit then found[#found + 1] = { c = c, d = d, i = i } end
+  end
+  table.sort(found, function(a, b) if a.d ~= b.d then return a.d < b.d end return a.i < b.i end)
+  local out = {}
+  for i = 1, math.min(n, #found) do out[i] = found[i].c end
+  return out
 end
 
 --- The message for an unknown key: what it is, a suggestion when one is

@@ -3,6 +3,7 @@
 -- One thin method per row of operations.lua.  A team's roles in a project
 -- apply to every member; see org_helpers.lua for the desired-state calls
 -- by team name.
+local errors = require "atlas_admin.errors"
 local pages = require "atlas_admin.pages"
 local show = require "atlas_admin.show"
 
@@ -92,10 +93,22 @@ function M.install(Client, check_self)
     return show.attach(page.results, "team_role_list"), res
   end
 
-  --- Replaces a team's roles in a project: { roleNames = {...} }.  Returns
-  -- the team's role entry, response.
+  --- Replaces a team's roles in a project: { roleNames = {...} }.  The
+  -- body sent is the spec's TeamRole, { teamId, roleNames }: the path's
+  -- teamId is added to it (a teamId given in the body must be that one).
+  -- Returns the team's role entry, response.
   function Client:update_project_team(group_id, team_id, body, opts)
     check_self(self, "update_project_team")
+    if type(body) == "table" then
+      if body.teamId ~= nil and body.teamId ~= team_id then
+        return nil, errors.validation("teamId", "teamId in the body must be the teamId argument (the team of the path);"
+          .. " leave it out, it is added from the path", "update_project_team")
+      end
+      local sent = {}
+      for k, v in pairs(body) do sent[k] = v end
+      sent.teamId = team_id
+      body = sent
+    end
     local page, res, failed = self:_call("update_project_team", { group_id, team_id }, body, opts)
     if not page or dry(opts) then return page, res, failed end
     for _, entry in ipairs(page.results) do

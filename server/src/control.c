@@ -12,7 +12,8 @@
  *                                0..J ms at random per request (reset restores --latency-ms, no jitter)
  *   POST /__mock/sunset          {"gone": true|false}: invitation routes answer 410 VERSION_GONE
  *   GET  /__mock/log             the API requests since reset: method, url, status, body
- *   GET  /__mock/state?groupId=  a project's invitations, Cloud users and teams; ?orgId= an org's users and teams */
+ *   GET  /__mock/state?groupId=  a project's invitations, Cloud users and teams; ?orgId= an org's users, teams,
+ *                                and its API keys and service accounts (as the API shows them: secrets masked) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,7 +280,8 @@ enum MHD_Result control_handle(struct MHD_Connection *c, const char *url, const 
     return reply_json(c, 200, json_incref(request_log ? request_log : json_array()), NULL, 0, 0);
   if (strcmp(method, "GET") == 0 && strcmp(what, "state") == 0) {
     /* ?groupId=: the project's invitations, Cloud users (any status) and
-     * teams; ?orgId=: the organization's users and teams. */
+     * teams; ?orgId=: the organization's users and teams, API keys and
+     * service accounts. */
     const char *gid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "groupId");
     const char *oid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "orgId");
     json_t *p = gid ? store_project(gid) : NULL, *o = oid ? store_org(oid) : NULL;
@@ -287,7 +289,9 @@ enum MHD_Result control_handle(struct MHD_Connection *c, const char *url, const 
       return reply_json(c, 200, json_pack("{s:O, s:o, s:O}", "invitations", json_object_get(p, "invitations"), "users",
                                           project_users_view(p), "teams", org_project_teams(p)), NULL, 0, 0);
     if (o)
-      return reply_json(c, 200, json_pack("{s:O, s:O}", "users", org_users(o), "teams", org_teams(o)), NULL, 0, 0);
+      return reply_json(c, 200, json_pack("{s:O, s:O, s:o, s:o}", "users", org_users(o), "teams", org_teams(o),
+                                          "api_keys", api_keys_view_all(o), "service_accounts",
+                                          service_accounts_view_all(o)), NULL, 0, 0);
     return reply_json(c, 404, json_pack("{s:s}", "error", "state needs ?groupId= of a known project or ?orgId= "
                                         "of a known organization"), NULL, 0, 0);
   }

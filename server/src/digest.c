@@ -236,7 +236,8 @@ auth_result_t digest_verify(struct MHD_Connection *c, const char *method, const 
   /* Checked after the hash so a replay cannot be used to probe keys. */
   if (nc <= n->last_nc) return AUTH_BAD;
   n->last_nc = nc;
-  who->roles = json_object_get(key, "roles");
   who->name = json_string_value(json_object_get(key, "public_key"));
+  who->identity = key;
+  who->account = 0;
   return AUTH_OK;
 }

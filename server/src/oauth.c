@@ -1,6 +1,10 @@
 /* Service accounts: POST /api/oauth/token (client credentials) and
  * POST /api/oauth/revoke, both with HTTP Basic client_id:client_secret,
  * and the table of issued tokens that bearer requests are checked against.
+ * Any of an account's secrets that has not expired is accepted
+ * (service_accounts.c), and issuing a token records the secret's
+ * lastUsedAt.  A token names its account by client id, looked up at each
+ * use, so deleting the account ends its tokens.
  *
  * Limits mirror Atlas: --token-rate token requests per rolling minute per
  * account (429 with Retry-After) and --token-cap live tokens (403
@@ -18,7 +22,7 @@
 
 typedef struct {
   char value[65];
-  json_t *account; /* borrowed from the fixtures */
+  char client_id[80]; /* looked up at each use: the account may have been deleted */
   time_t expires;
   int revoked;
 } token_t;
@@ -53,12 +57,15 @@ void oauth_revoke_all(void) {
 static int live(const token_t *t) { return !t->revoked && t->expires > time(NULL); }
 
 auth_result_t oauth_verify_bearer(const char *token, principal_t *who) {
+  json_t *account;
   size_t i;
   for (i = 0; i < token_count; i++) {
     if (strcmp(tokens[i].value, token) != 0) continue;
-    if (!live(&tokens[i])) return AUTH_BAD;
-    who->roles = json_object_get(tokens[i].account, "roles");
-    who->name = json_string_value(json_object_get(tokens[i].account, "client_id"));
+    account = store_service_account(tokens[i].client_id);
+    if (!live(&tokens[i]) || !account) return AUTH_BAD;
+    who->name = json_string_value(json_object_get(account, "client_id"));
+    who->identity = account;
+    who->account = 1;
     return AUTH_OK;
   }
   return AUTH_BAD;
@@ -130,20 +137,20 @@ static enum MHD_Result oauth_error(struct MHD_Connection *c, unsigned status, co
   return ret;
 }
 
-/* The account named by valid Basic credentials, or NULL. */
-static json_t *authenticate(struct MHD_Connection *c) {
+/* The account named by valid Basic credentials (any of its secrets that
+ * has not expired), or NULL; *used: the secret that matched. */
+static json_t *authenticate(struct MHD_Connection *c, json_t **used) {
   char id[256], secret[256];
-  json_t *account;
-  const char *expected;
+  json_t *account, *s;
   if (parse_basic(c, id, sizeof id, secret, sizeof secret) != 0) return NULL;
   account = store_service_account(id);
-  if (!account) return NULL;
-  expected = json_string_value(json_object_get(account, "client_secret"));
-  return expected && strcmp(expected, secret) == 0 ? account : NULL;
+  s = account ? service_account_secret(account, secret) : NULL;
+  if (used) *used = s;
+  return s ? account : NULL;
 }
 
 static enum MHD_Result issue_token(struct MHD_Connection *c, const request_t *req) {
-  json_t *account = authenticate(c);
+  json_t *secret = NULL, *account = authenticate(c, &secret);
   const char *id;
   char grant[64], retry[24];
   size_t i;
@@ -168,7 +175,7 @@ static enum MHD_Result issue_token(struct MHD_Connection *c, const request_t *re
                        json_pack("{s:s}", "Retry-After", retry));
   }
   for (i = 0; i < token_count; i++)
-    if (tokens[i].account == account && live(&tokens[i])) alive++;
+    if (strcmp(tokens[i].client_id, id) == 0 && live(&tokens[i])) alive++;
   if (alive >= config.token_cap) {
     char d[160];
     snprintf(d, sizeof d, "The service account has reached the maximum of %d active tokens.", config.token_cap);
@@ -180,23 +187,30 @@ static enum MHD_Result issue_token(struct MHD_Connection *c, const request_t *re
   if (token_count == TOKENS) return oauth_error(c, 503, "temporarily_unavailable", "Token table full.", NULL);
   t = &tokens[token_count++];
   store_random_hex(t->value, 32);
-  t->account = account;
+  snprintf(t->client_id, sizeof t->client_id, "%s", id);
   t->expires = now + (time_t)config.token_ttl;
   t->revoked = 0;
   stats.tokens_issued++;
+  {
+    /* A secret's lastUsedAt is when it last got a token. */
+    char when[32];
+    store_iso_time(now, when);
+    json_object_set_new(secret, "lastUsedAt", json_string(when));
+  }
   return reply_json(c, 200, json_pack("{s:s, s:s, s:i}", "access_token", t->value, "token_type", "Bearer",
                                       "expires_in", (int)config.token_ttl), "application/json", 0, 0);
 }
 
 static enum MHD_Result revoke_token(struct MHD_Connection *c, const request_t *req) {
-  json_t *account = authenticate(c);
+  json_t *account = authenticate(c, NULL);
+  const char *id = json_string_value(json_object_get(account, "client_id"));
   char value[128];
   size_t i;
   if (!account) return oauth_error(c, 401, "invalid_client", "Invalid client credentials.", NULL);
   if (form_value(req, "token", value, sizeof value) != 0)
     return oauth_error(c, 400, "invalid_request", "token is required.", NULL);
   for (i = 0; i < token_count; i++) {
-    if (tokens[i].account == account && strcmp(tokens[i].value, value) == 0 && !tokens[i].revoked) {
+    if (strcmp(tokens[i].client_id, id) == 0 && strcmp(tokens[i].value, value) == 0 && !tokens[i].revoked) {
       tokens[i].revoked = 1;
       stats.revocations++;
     }

@@ -190,15 +190,31 @@ json_t *org_projects(json_t *org) {
  * project of the org; ORG_READ_ONLY reads them all).  NULL: nothing. */
 const char *org_caller_project_role(const principal_t *who, json_t *project) {
   json_t *org = org_of_project(project);
-  const char *role = json_string_value(json_object_get(who->roles, json_string_value(json_object_get(project, "id"))));
-  const char *org_role = org ? json_string_value(json_object_get(who->roles, json_string_value(json_object_get(org, "id"))))
-                             : NULL;
-  if (org_role && strcmp(org_role, "ORG_OWNER") == 0) return "GROUP_OWNER";
+  const char *gid = json_string_value(json_object_get(project, "id"));
+  const char *oid = org ? json_string_value(json_object_get(org, "id")) : NULL;
+  json_t *own;
+  const char *role = NULL;
+  if (oid && identity_has_role(who->identity, "orgId", oid, "ORG_OWNER")) return "GROUP_OWNER";
+  own = identity_roles_in(who->identity, "groupId", gid);
+  if (json_array_size(own) > 0)
+    /* any role but Project Owner reads only, as far as these routes go */
+    role = identity_has_role(who->identity, "groupId", gid, "GROUP_OWNER") ? "GROUP_OWNER" : "GROUP_READ_ONLY";
+  json_decref(own);
   if (role) return role;
-  if (org_role && strcmp(org_role, "ORG_READ_ONLY") == 0) return "GROUP_READ_ONLY";
+  if (oid && identity_has_role(who->identity, "orgId", oid, "ORG_READ_ONLY")) return "GROUP_READ_ONLY";
   return NULL;
 }
 
+/* ORG_OWNER when held, else ORG_READ_ONLY, else whichever org role the
+ * caller has there (reads only); NULL: none. */
 const char *org_caller_org_role(const principal_t *who, json_t *org) {
-  return json_string_value(json_object_get(who->roles, json_string_value(json_object_get(org, "id"))));
+  const char *oid = json_string_value(json_object_get(org, "id"));
+  json_t *roles;
+  int any;
+  if (identity_has_role(who->identity, "orgId", oid, "ORG_OWNER")) return "ORG_OWNER";
+  if (identity_has_role(who->identity, "orgId", oid, "ORG_READ_ONLY")) return "ORG_READ_ONLY";
+  roles = identity_roles_in(who->identity, "orgId", oid);
+  any = json_array_size(roles) > 0;
+  json_decref(roles);
+  return any ? "ORG_MEMBER" : NULL;
 }

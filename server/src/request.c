@@ -287,3 +287,50 @@ enum MHD_Result request_page(call_t *call, json_t *matches, json_t *(*present)(c
   json_decref(matches);
   return request_success(call, 200, body);
 }
+
+/* ---- paths and fields the identity routes share ------------------------ */
+
+/* The segment after rest's '/', up to the next '/' or ':', into id; *after
+ * points past it.  0 (a 404 queued) when rest holds no such segment. */
+int request_path_id(call_t *call, const char *rest, char *id, size_t cap, const char **after, enum MHD_Result *ret) {
+  size_t n;
+  if (rest[0] != '/' || (n = strcspn(rest + 1, "/:")) == 0 || n >= cap) {
+    *ret = FAIL(call, 404, "RESOURCE_NOT_FOUND", "Cannot find resource %s.", call->url);
+    return 0;
+  }
+  memcpy(id, rest + 1, n);
+  id[n] = '\0';
+  *after = rest + 1 + n;
+  return 1;
+}
+
+/* A string field of 1..max bytes: 1 when valid (or absent or null and not
+ * required), else 0 with the 400 queued.  name_chars: only letters,
+ * digits, spaces and - _ . , ' (the spec's pattern; bytes past ASCII count
+ * as letters). */
+int request_string_field(call_t *call, json_t *object, const char *field, size_t max, int required,
+                         int name_chars, enum MHD_Result *ret) {
+  json_t *v = json_object_get(object, field);
+  const char *s = json_string_value(v);
+  size_t i, n = s ? strlen(s) : 0;
+  if (!v || json_is_null(v)) {
+    if (!required) return 1;
+    *ret = FAIL(call, 400, "MISSING_ATTRIBUTE", "The required attribute %s was not specified.", field);
+    return 0;
+  }
+  if (!s || n == 0 || n > max) {
+    *ret = FAIL(call, 400, "INVALID_ATTRIBUTE", "Invalid attribute %s specified: a string of 1 to %zu characters.",
+                field, max);
+    return 0;
+  }
+  for (i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    int ok = name_chars ? (isalnum(ch) || ch >= 0x80 || strchr(" -_.,'", ch) != NULL) : (ch >= 0x20 && ch != 0x7f);
+    if (!ok) {
+      *ret = FAIL(call, 400, "INVALID_ATTRIBUTE", "Invalid attribute %s specified: %s.", field,
+                  name_chars ? "only letters, digits, spaces and - _ . , ' are allowed" : "no control characters");
+      return 0;
+    }
+  }
+  return 1;
+}

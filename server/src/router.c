@@ -1,8 +1,9 @@
 /* The /api/atlas routes: authentication, an injected fault, then the
  * resource table below picks the file that answers.  In Atlas's order:
- * authentication (before the body is read), the fault, the version in
- * Accept, the path and its ids, the project or organization and the
- * caller's role there, then the route itself (its body).
+ * authentication (before the body is read) and the caller's IP access
+ * list, the fault, the version in Accept, the path and its ids, the
+ * project or organization and the caller's role there, then the route
+ * itself (its body).
  *
  * Adding a resource is a new file with a handler and one row here. */
 #include <stdio.h>
@@ -27,6 +28,10 @@ static const resource_t resources[] = {
   { "orgs", "users", USERS_VERSION, 0, 0, 0, org_users_handle },
   { "orgs", "teams", "2023-01-01", 0, 0, 0, teams_handle },
   { "orgs", "groups", "2023-01-01", 0, 0, 0, projects_handle },
+  { "orgs", "apiKeys", "2023-01-01", 0, 0, 0, api_keys_org_handle },
+  { "groups", "apiKeys", "2023-01-01", 0, 0, 0, api_keys_project_handle },
+  { "orgs", "serviceAccounts", "2024-08-05", 0, 0, 0, service_accounts_org_handle },
+  { "groups", "serviceAccounts", "2024-08-05", 0, 0, 0, service_accounts_project_handle },
 };
 
 static int is_write(const char *method) { return strcmp(method, "GET") != 0; }
@@ -35,8 +40,8 @@ enum MHD_Result router_handle(struct MHD_Connection *c, const char *url, const c
   call_t call;
   const char *rest, *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
   const char *id_start, *slash, *name_start, *after, *role;
-  char parent[16], id[64], name[32];
-  principal_t who = { NULL, NULL };
+  char parent[16], id[64], name[32], addr[64];
+  principal_t who = { NULL, NULL, 0 };
   enum MHD_Result ret;
   auth_result_t a;
   const resource_t *r = NULL;
@@ -60,6 +65,12 @@ enum MHD_Result router_handle(struct MHD_Connection *c, const char *url, const c
   } else if ((a = digest_verify(c, method, url, &who)) != AUTH_OK) {
     return digest_challenge(c, a == AUTH_STALE);
   }
+  call.who = who;
+  /* A key or account with an access list works only from its addresses
+   * (the use is recorded on the entry that admits the request). */
+  if (!access_list_admit(&who, c, addr))
+    return FAIL(&call, 403, "IP_ADDRESS_NOT_ON_ACCESS_LIST", "IP address %s is not allowed to access this resource.",
+                addr[0] ? addr : "(unknown)");
   if (control_fault(c, method, url, &ret)) return ret;
 
   /* /{parent}/{id}/{name}{rest} */

@@ -17,6 +17,10 @@
  *   teams.c          an organization's teams (2023-01-01) and their users (2025-02-19)
  *   project_teams.c  the teams of a project and their roles (2023-01-01)
  *   projects.c       an organization's projects (2023-01-01)
+ *   identities.c     API keys and service accounts as org identities: their roles
+ *   api_keys.c       an org's API keys and a project's (2023-01-01)
+ *   service_accounts.c  an org's service accounts, their secrets, a project's (2024-08-05)
+ *   access_lists.c   the IP access lists of both, checked and recorded at each request
  *   control.c        /__mock: stats, reset, expiry, fault injection, state
  *   reply.c          building responses (JSON, Atlas errors, common headers)
  */
@@ -51,8 +55,9 @@ typedef struct {
 
 /* Who a request authenticated as: an API key or a service account. */
 typedef struct {
-  json_t *roles; /* { groupId: "GROUP_OWNER" | "GROUP_READ_ONLY" } (borrowed) */
   const char *name;
+  json_t *identity; /* the stored API key or service account (borrowed); its roles: identities.c */
+  int account;      /* 1: a service account (bearer token), 0: an API key (digest) */
 } principal_t;
 
 /* ---- store.c: fixtures and lookups ---- */
@@ -66,6 +71,8 @@ int store_role_known(const char *role);          /* a project role */
 int store_org_role_known(const char *role);      /* an organization role */
 void store_fill_user(json_t *u);                 /* the fields a user's status implies */
 void store_iso_time(time_t t, char out[32]);
+int store_relative_time(const char *s, time_t now, time_t *out); /* "-365d", "+3d", "-2h", "-30m", "now" */
+int store_parse_time(const char *s, time_t *out);                /* ISO 8601 UTC */
 void store_random_hex(char *out, size_t bytes);   /* out: 2*bytes+1 */
 
 /* ---- org.c: the organization model (users, teams, project teams) ---- */
@@ -92,6 +99,34 @@ json_t *org_project_teams(json_t *project);
 json_t *org_project_team(json_t *project, const char *team_id, size_t *index);
 const char *org_caller_project_role(const principal_t *who, json_t *project);
 const char *org_caller_org_role(const principal_t *who, json_t *org);
+
+/* ---- identities.c: API keys and service accounts as org identities ----
+ * Both store their roles as the API shows a key's: [{orgId | groupId,
+ * roleName}] (a fixture may write {id: role | [roles]}). */
+void identity_normalize_roles(json_t *ident);
+json_t *identity_roles_in(json_t *ident, const char *scope, const char *id); /* scope "orgId"/"groupId"; new array */
+int identity_has_role(json_t *ident, const char *scope, const char *id, const char *role);
+void identity_set_roles(json_t *ident, const char *scope, const char *id, json_t *roles); /* NULL/empty: none */
+int identity_in_org(json_t *ident, json_t *org);        /* holds an org role there */
+json_t *identity_roles_view(json_t *ident, json_t *org); /* its roles in org and org's projects (new) */
+json_t *identity_find(const char *list, const char *key, const char *value, size_t *index);
+int identity_project_of_org(const char *group_id, json_t *org);
+void identity_fixed_id(char out[25], unsigned long kind, size_t n); /* a deterministic 24-hex id */
+void api_keys_load(json_t *key, size_t index);          /* api_keys.c: fixture defaults */
+void service_accounts_load(json_t *account, size_t index, time_t now); /* service_accounts.c */
+json_t *service_account_secret(json_t *account, const char *secret); /* the live secret with that value */
+
+/* ---- access_lists.c ---- */
+typedef struct {
+  const char *created, *last_used, *count; /* the field names of one kind's entries */
+  int links;                               /* entries carry links (API keys) */
+  size_t max;                              /* entries per identity, 0: no limit */
+} access_kind_t;
+extern const access_kind_t ACCESS_API_KEY, ACCESS_SERVICE_ACCOUNT;
+json_t *access_list_of(json_t *identity); /* creates it when missing */
+/* Non-zero when the caller's address may use this identity (an empty list
+ * admits any); records the use on the matching entry.  addr: the text. */
+int access_list_admit(const principal_t *who, struct MHD_Connection *c, char addr[64]);
 
 /* ---- stats (control.c) ---- */
 typedef struct {
@@ -144,6 +179,7 @@ typedef struct {
   json_t *project; /* groups routes: the project (borrowed) */
   json_t *org;     /* the organization: the route's, or the project's */
   const request_t *req;
+  principal_t who; /* the caller */
   char media[64]; /* success content type (v2) */
 } call_t;
 
@@ -184,6 +220,17 @@ enum MHD_Result project_teams_handle(call_t *call, const char *rest); /* project
 enum MHD_Result org_users_handle(call_t *call, const char *rest);     /* org_users.c */
 enum MHD_Result teams_handle(call_t *call, const char *rest);         /* teams.c */
 enum MHD_Result projects_handle(call_t *call, const char *rest);      /* projects.c */
+enum MHD_Result api_keys_org_handle(call_t *call, const char *rest);         /* api_keys.c */
+enum MHD_Result api_keys_project_handle(call_t *call, const char *rest);
+json_t *api_keys_view_all(json_t *org);                                      /* for /__mock/state */
+enum MHD_Result service_accounts_org_handle(call_t *call, const char *rest); /* service_accounts.c */
+enum MHD_Result service_accounts_project_handle(call_t *call, const char *rest);
+json_t *service_accounts_view_all(json_t *org);
+/* access_lists.c: GET/POST .../accessList and GET/DELETE .../accessList/{address} */
+enum MHD_Result access_list_handle(call_t *call, json_t *identity, const access_kind_t *kind, const char *rest);
+int request_path_id(call_t *call, const char *rest, char *id, size_t cap, const char **after, enum MHD_Result *ret);
+int request_string_field(call_t *call, json_t *object, const char *field, size_t max, int required,
+                         int name_chars, enum MHD_Result *ret);
 
 /* ---- reply.c ---- */
 /* Whether the route being answered is deprecated (the invitations): its

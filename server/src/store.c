@@ -1,8 +1,10 @@
 /* Fixtures and the in-memory data: organizations (their users and teams),
  * projects (their legacy invitations and teams), API keys and service
  * accounts.  Loaded from a JSON file at start and on /__mock/reset; dates
- * are made relative to now so that a fixture stays valid forever.  The
- * meaning of the data (who reaches what) lives in org.c. */
+ * are made relative to now so that a fixture stays valid forever: those the
+ * fixture leaves out are computed, and a date field may be written
+ * relative to the load ("-365d", "+3d", "-2h", "-30m", "now").  The
+ * meaning of the data (who reaches what) lives in org.c and identities.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,63 @@ void store_random_hex(char *out, size_t bytes) {
   out[2 * bytes] = '\0';
 }
 
+/* An ISO 8601 UTC time as this server writes them: 1 and *out, else 0. */
+int store_parse_time(const char *s, time_t *out) {
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+  *out = timegm(&tm);
+  return 1;
+}
+
+/* "[+-]N[dhm]" or "now": 1 and *out = now moved by that much, else 0. */
+int store_relative_time(const char *s, time_t now, time_t *out) {
+  char *end;
+  long n;
+  if (s && strcmp(s, "now") == 0) {
+    *out = now;
+    return 1;
+  }
+  if (!s || (s[0] != '+' && s[0] != '-') || s[1] < '0' || s[1] > '9') return 0;
+  n = strtol(s, &end, 10);
+  if (end[0] == '\0' || end[1] != '\0') return 0;
+  switch (end[0]) {
+  case 'd': *out = now + (time_t)n * 86400; return 1;
+  case 'h': *out = now + (time_t)n * 3600; return 1;
+  case 'm': *out = now + (time_t)n * 60; return 1;
+  default: return 0;
+  }
+}
+
+/* The fields that hold dates: created, lastUsed, lastAuth and any name
+ * ending in "At" (createdAt, expiresAt, lastUsedAt, ...). */
+static int date_field(const char *k) {
+  size_t n = strlen(k);
+  return strcmp(k, "created") == 0 || strcmp(k, "lastUsed") == 0 || strcmp(k, "lastAuth") == 0 ||
+         (n > 2 && strcmp(k + n - 2, "At") == 0);
+}
+
+/* Rewrites every relative date of the document (any depth) as ISO 8601. */
+static void resolve_dates(json_t *v, time_t now) {
+  const char *k;
+  json_t *x;
+  size_t i;
+  if (json_is_array(v)) {
+    json_array_foreach(v, i, x) resolve_dates(x, now);
+    return;
+  }
+  json_object_foreach(v, k, x) {
+    time_t t;
+    if (json_is_string(x) && date_field(k) && store_relative_time(json_string_value(x), now, &t)) {
+      char iso[32];
+      store_iso_time(t, iso);
+      json_object_set_new(v, k, json_string(iso));
+    } else if (json_is_object(x) || json_is_array(x)) {
+      resolve_dates(x, now);
+    }
+  }
+}
+
 static void set_time(json_t *o, const char *key, long days) {
   char t[32];
   store_iso_time(time(NULL) + days * 86400, t);
@@ -88,12 +147,22 @@ void store_fill_user(json_t *u) {
     if (!json_object_get(u, "lastName")) json_object_set_new(u, "lastName", json_string("Of Staff"));
     if (!json_object_get(u, "country")) json_object_set_new(u, "country", json_string("US"));
     if (!json_object_get(u, "mobileNumber")) json_object_set_new(u, "mobileNumber", json_string("2125550143"));
-    set_time(u, "lastAuth", -1);
+    if (!json_object_get(u, "lastAuth")) set_time(u, "lastAuth", -1);
   } else {
     int expired = strcmp(s, "INVITATION_EXPIRED") == 0, rejected = strcmp(s, "INVITATION_REJECTED") == 0;
-    set_time(u, "invitationCreatedAt", expired ? -40 : -2);
+    time_t created;
+    /* A fixture may date the invitation itself (a stale one: "-45d"); it
+     * expires 30 days after it was made (by default made 2 days ago, or
+     * 40 when expired). */
+    if (!json_object_get(u, "invitationCreatedAt")) set_time(u, "invitationCreatedAt", expired ? -40 : -2);
     if (rejected) json_object_set_new(u, "invitationExpiresAt", json_null());
-    else set_time(u, "invitationExpiresAt", expired ? -10 : 28);
+    else if (!json_object_get(u, "invitationExpiresAt")) {
+      char t[32];
+      if (!store_parse_time(json_string_value(json_object_get(u, "invitationCreatedAt")), &created))
+        created = time(NULL) - (expired ? 40 : 2) * 86400;
+      store_iso_time(created + 30 * 86400, t);
+      json_object_set_new(u, "invitationExpiresAt", json_string(t));
+    }
     if (!json_object_get(u, "inviterUsername"))
       json_object_set_new(u, "inviterUsername", json_string("admin@example.com"));
   }
@@ -127,7 +196,8 @@ static void generate_users(json_t *org) {
 
 int store_load(const char *path, char *err, size_t errlen) {
   json_error_t e;
-  json_t *root = json_load_file(path, 0, &e), *org, *p, *u;
+  json_t *root = json_load_file(path, 0, &e), *org, *p, *u, *k;
+  time_t now = time(NULL);
   size_t i, j;
   if (!root) {
     snprintf(err, errlen, "%s:%d: %s", path, e.line, e.text);
@@ -139,6 +209,11 @@ int store_load(const char *path, char *err, size_t errlen) {
     json_decref(root);
     return -1;
   }
+  resolve_dates(root, now);
+  if (!json_is_array(json_object_get(root, "service_accounts")))
+    json_object_set_new(root, "service_accounts", json_array());
+  json_array_foreach(json_object_get(root, "api_keys"), i, k) api_keys_load(k, i);
+  json_array_foreach(json_object_get(root, "service_accounts"), i, k) service_accounts_load(k, i, now);
   json_array_foreach(json_object_get(root, "orgs"), i, org) {
     if (!json_is_array(json_object_get(org, "users"))) json_object_set_new(org, "users", json_array());
     if (!json_is_array(json_object_get(org, "teams"))) json_object_set_new(org, "teams", json_array());

@@ -84,7 +84,7 @@ local EXPECT = {
   ["docs/organizations.md:Offboarding: `client:offboard(orgId, username [, { dry_run = true }])` → report:lua"] = {
     "(dry run: nothing was changed)", "true\t1\n", "jane.smith@example.com from org " .. C.org_id .. ": removed everywhere" },
   ["docs/organizations.md:The whole organization: `client:org_access(orgId [, { projects = { names or ids } }])`:lua"] = {
-    "\n14\n", "ACTIVE\tORG_MEMBER\tGROUP_OWNER\tdba", "\n2\tGROUP_DATA_ACCESS_ADMIN\n" },
+    "\n13\n", "ACTIVE\tORG_MEMBER\tGROUP_OWNER\tdba", "\n2\tGROUP_DATA_ACCESS_ADMIN\n" },
   ["README.md:A short tour:lua"] = { "org user %x+ dana@example.com PENDING: ORG_MEMBER", "removed everywhere" },
 }
 

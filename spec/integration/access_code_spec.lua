@@ -141,7 +141,7 @@ describe("access as code", function()
     assert.equal(0, #plan.changes)
     plan = assert(client:plan_access(spec, { prune = true }))
     assert.same({ "remove project_invitation group jane.smith@example.com" }, kinds(plan))
-    assert(client:apply_access(plan))
+    assert(client:apply_access(plan, { prune = true })) -- prune is given again at apply, never taken from the plan
     assert.equal(0, #assert(client:list_invitations(C.other_group_id, nil, { warn = false })))
     assert.same({}, seen)
   end)
@@ -161,7 +161,7 @@ describe("access as code", function()
     assert.same({ "remove org_user frank@example.com", "remove project_team prod dba ",
       "remove project_user atlas-admin-demo carol@example.com", "remove team auditors " }, kinds(plan))
     assert.equal(4, plan.summary.remove)
-    local report = assert(client:apply_access(plan))
+    local report = assert(client:apply_access(plan, { prune = true }))
     assert.equal(4, report.summary.applied)
     assert.same({}, assert(plan_of(edit, { prune = true })).changes)
   end)
@@ -176,8 +176,8 @@ describe("access as code", function()
     assert.matches("allow_no_org_owner = true", err.message, 1, true)
     assert.matches("nothing was sent", tostring(err), 1, true)
     assert.is_table(err.plan)
-    -- a project's only owner gone (with the org owner gone too: allowed, so the project guard speaks); only
-    -- the projects the file names are guarded
+    -- a project's only owner gone (with the org owner gone too: allowed, so the project guard speaks); every
+    -- project of the org is guarded, not only those the file names (many-users is owned only by the org owner)
     local function demo_plan(fn, opts)
       local spec = assert(client:export_access(ORG, { projects = { "atlas-admin-demo" } }))
       spec.users["org.owner@example.com"] = { "ORG_MEMBER" }
@@ -188,11 +188,17 @@ describe("access as code", function()
     plan, err = demo_plan(nil, { allow_no_org_owner = true })
     assert.is_nil(plan)
     assert.equal("project_owner", err.guard)
-    assert.matches("project atlas-admin-demo (" .. GID .. ") would be left with no Project Owner", err.message, 1, true)
+    assert.matches("projects atlas-admin-demo (" .. GID .. "), ", err.message, 1, true)
+    assert.matches("many-users (7a1c0de4c5b6a7f8e9d0c1b2)", err.message, 1, true)
+    assert.matches("would be left with no Project Owner", err.message, 1, true)
     assert(demo_plan(nil, { allow_no_org_owner = true, allow_no_project_owner = true }))
     -- a team with GROUP_OWNER and an active member is an owner
-    assert(demo_plan(function(s) s.projects["atlas-admin-demo"].teams.dba = { "GROUP_OWNER" } end,
-      { allow_no_org_owner = true }))
+    -- (the other projects, owned only by the org owner, still trip the guard: demo is no longer named)
+    plan, err = demo_plan(function(s) s.projects["atlas-admin-demo"].teams.dba = { "GROUP_OWNER" } end,
+      { allow_no_org_owner = true })
+    assert.is_nil(plan)
+    assert.equal("project_owner", err.guard)
+    assert.is_nil(err.message:find("atlas-admin-demo", 1, true))
     -- too many removals
     local many = function(s)
       for i = 1, 20 do
@@ -289,8 +295,8 @@ describe("access as code", function()
       assert.equal("validation", e3.kind)
       local _, e4 = client:apply_access({ org = ORG })
       assert.equal("plan", e4.field)
-      local _, e5 = client:apply_access({ org = ORG, fingerprint = "ab", projects = {}, options = {},
-        changes = { { kind = "org_user", action = "add", username = "not-an-email", before = {}, after = {} } } })
+      local _, e5 = client:apply_access({ org = ORG, fingerprint = "ab", projects = {}, options = { prune = false },
+        spec = { org = ORG }, changes = { { kind = "org_user", action = "add", username = "not-an-email", before = {}, after = {} } } })
       assert.equal("plan.changes[1].username", e5.field)
     end)
     assert.equal(0, n)
@@ -322,7 +328,11 @@ describe("access as code", function()
     assert.is_nil(text:find(C.private_key, 1, true))
     local lines = {}
     for line in text:gmatch("[^\n]+") do lines[#lines + 1] = assert(cjson.decode(line)) end
-    assert.equal(4, #lines) -- the role added, dora taken off dba, frank's apply, the failure
+    -- the role added, dora taken off dba, the apply's start (the trail probed before its first write),
+    -- frank's change, the failure
+    assert.equal(5, #lines)
+    assert.same({ "apply_access", "start", 1 }, { lines[3].operation, lines[3].event, lines[3].changes })
+    table.remove(lines, 3)
     assert.equal("add_org_user_role", lines[1].operation)
     assert.equal("POST", lines[1].method)
     assert.same({ orgId = ORG, userId = C.org_users["frank@example.com"].id }, lines[1].target)

@@ -190,6 +190,60 @@ function Server:lua_env()
     .. " LUA_PATH='./lua/?.lua;./lua/?/init.lua;;' LUA_CPATH='./build/lua54/?.so;;' "
 end
 
+-- The writes (every request but GET) since reset, as "METHOD /path" with
+-- the API prefix left out.
+function Server:writes()
+  local out = {}
+  for _, e in ipairs(self:log()) do
+    if e.method ~= "GET" then out[#out + 1] = e.method .. " " .. e.url:gsub("^/api/atlas/v2", "") end
+  end
+  return out
+end
+
+M.quote = shell_quote
+
+function M.read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+function M.write_file(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+-- The secrets of the fixture that no output may ever hold.
+M.SECRETS = { M.credentials.private_key, M.credentials.client_secret }
+
+--- Runs the atlas-admin command as a user runs it (the VM running this
+-- suite, the fixture's API keys in the environment, --quiet) and returns
+-- stdout, stderr, exit code; fails the test when either stream holds a
+-- fixture secret.  env: extra variables, as a shell prefix ("A=1 ").
+function Server:cli(args, env)
+  local vm = jit and "luajit" or "lua5.4"
+  local cpath = jit and "./build/luajit/?.so;;" or "./build/lua54/?.so;;"
+  local err_file = os.tmpname()
+  local p = assert(io.popen(self:lua_env() .. "LUA_CPATH='" .. cpath .. "' " .. (env or "") .. vm .. " bin/atlas-admin "
+    .. args .. " --quiet 2>" .. shell_quote(err_file) .. "; echo \"exit=$?\""))
+  local out = p:read("*a")
+  p:close()
+  local err = M.read_file(err_file) or ""
+  os.remove(err_file)
+  local code = tonumber(out:match("exit=(%d+)%s*$"))
+  out = out:gsub("exit=%d+%s*$", "")
+  for _, secret in ipairs(M.SECRETS) do
+    if out:find(secret, 1, true) or err:find(secret, 1, true) then
+      error("local_server: a fixture secret in the output of atlas-admin " .. args, 2)
+    end
+  end
+  return out, err, code
+end
+
 function Server:stop()
   if self.pipe then
     self.pipe:close() -- EOF on the server's stdin: it exits, and close waits for it

@@ -131,8 +131,8 @@ colour: blue
         .. "roles are GROUP_ roles (e.g. GROUP_READ_ONLY), and organization roles are set with set_org_roles",
       "16: projects.prod.users.fay@example.com[2]: role \"GROUP_OWNER\" is listed twice (also at "
         .. "projects.prod.users.fay@example.com[1]); list each role once",
-      "17: projects.prod.team: unknown key \"team\" (a project takes users: and teams:)",
-      "18: projects.staging: is empty: give users: and/or teams: (or delete the project's line)",
+      "17: projects.prod.team: unknown key \"team\" (a project takes users:, invitations: and teams:)",
+      "18: projects.staging: is empty: give users:, invitations: and teams: (or delete the project's line)",
       "19: colour: unknown key \"colour\" (an access file has org, users, teams and projects)",
     }, got)
   end)
@@ -193,7 +193,7 @@ colour: blue
   end)
 
   it("check a spec built in Lua the same way (plan_access does)", function()
-    local check = require("atlas_admin.access_file").check
+    local check = require("atlas_admin.access_code.file").check
     local ok = assert(check({ org = ORG, teams = { dba = {} }, projects = { prod = { users = {} } } }))
     assert.same({ dba = {} }, ok.teams)
     local _, err = check({ org = ORG, users = { ["a@example.com"] = {} }, teams = { dba = { "nope" } } })

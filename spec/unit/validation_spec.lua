@@ -40,7 +40,7 @@ end)
 
 describe("core.check_username", function()
   it("accepts plausible addresses", function()
-    for _, u in ipairs { "hello@example.com", "a.b+tag@sub.example.co.uk", "x@y.z", "名前@例え.jp" } do
+    for _, u in ipairs { "hello@example.com", "a.b+tag@sub.example.co.uk", "x@y.z" } do
       assert.is_true(core.check_username(u), u)
     end
   end)
@@ -55,6 +55,7 @@ describe("core.check_username", function()
     { "hello @example.com", "spaces or control" },
     { "hello@example.com\r\nX-Evil: 1", "spaces or control" },
     { "", "empty string" },
+    { "名前@例え.jp", "printable ASCII" }, -- Atlas usernames are email addresses: look-alikes refused
     { string.rep("a", 250) .. "@example.com", "at most 254" },
   } do
     it("rejects " .. string.format("%q", case[1]):sub(1, 40), function()

@@ -3,19 +3,24 @@
 --
 --   atlas-admin access export --org ID [--project NAME ...] [-o yaml|json]
 --   atlas-admin access plan FILE [--prune] [--max-removals N] [-o table|json] [--out PLAN.json]
---                                [--detailed-exitcode]
---   atlas-admin access apply FILE | --plan PLAN.json [--prune] [--yes] [--concurrency N] [--audit FILE]
+--                                [--detailed-exitcode] [-v]
+--   atlas-admin access apply FILE | --plan PLAN.json [--prune] [guard overrides] [--yes] [--concurrency N]
+--                                [--audit FILE] [-v]
 --
+-- A saved plan is applied only as planned: apply plans its spec again and
+-- refuses unless the changes come out the same; --prune and the guard
+-- overrides must be given again (they are never read from the plan file).
 -- Exit codes: 0 ok (plan: in sync, or changes without --detailed-exitcode),
--- 5 changes pending (plan --detailed-exitcode), 2 usage, a bad file or a
--- refused apply without a terminal, 1 a guard, a stale plan or a failed write.
+-- 5 changes pending (plan --detailed-exitcode), 7 declined at the prompt,
+-- 2 usage, a bad file or a refused apply without a terminal, 3 auth, 4
+-- transport, 1 a guard, a stale or edited plan, a failed write.
 local atlas = require "atlas_admin"
 local cjson = require "cjson.safe"
 local output = require "atlas_admin.cli.output"
 
 local M = {}
 
-M.EXIT_CHANGES = 5
+M.EXIT_CHANGES = output.EXIT.changes
 
 M.OPTIONS = {
   file = function(cmd) cmd:argument("file", "The access file (YAML or JSON)."):args("?") end,
@@ -45,6 +50,7 @@ M.OPTIONS = {
   concurrency = function(cmd)
     cmd:option("--concurrency", "Writes in flight at once (1-64, default 16)."):argname("N"):convert(tonumber)
   end,
+  verbose = function(cmd) cmd:flag("-v --verbose", "List every unmanaged holder (past 20 they print as counts).") end,
 }
 
 local function usage(out, message)
@@ -54,6 +60,24 @@ end
 local function plan_options(a)
   return { prune = a.prune or false, max_removals = a.max_removals, allow_no_project_owner = a.allow_no_project_owner
     or false, allow_no_org_owner = a.allow_no_org_owner or false }
+end
+
+-- The options checked here, before any read, named as the CLI's flags.
+local function check_flags(a)
+  if a.max_removals ~= nil and (a.max_removals ~= math.floor(a.max_removals) or a.max_removals < 0) then
+    return "--max-removals takes a whole number of at least 0"
+  end
+  if a.concurrency ~= nil and (a.concurrency ~= math.floor(a.concurrency) or a.concurrency < 1 or a.concurrency > 64) then
+    return "--concurrency takes a whole number from 1 to 64"
+  end
+end
+
+-- An error as the CLI says it: a guard names its flag, not the Lua option.
+local function cli_error(out, err)
+  if type(err) == "table" and err.kind == "guard" and err.flag and err.problem then
+    err.message = err.problem .. "; nothing was sent (add " .. err.flag .. " if you mean it)"
+  end
+  return out:error(err)
 end
 
 local function write_file(path, text)
@@ -72,17 +96,19 @@ local function plan_of(client, out, a)
   local plan
   plan, err = client:plan_access(spec, plan_options(a))
   if not plan then
-    if err.kind == "guard" and err.plan and out.format ~= "json" then out.stdout:write(tostring(err.plan), "\n") end
-    return nil, out:error(err, err.kind == "validation" and output.EXIT.usage or output.EXIT.api)
+    if err.kind == "guard" and err.plan and out.format ~= "json" then
+      out.stdout:write(atlas.render_plan(err.plan, { color = out.stdout_tty, verbose = a.verbose }), "\n")
+    end
+    return nil, cli_error(out, err)
   end
   return plan
 end
 
-local function render(out, plan)
+local function render(out, plan, a)
   if out.format == "json" then
     out.stdout:write(output.encode(plan), "\n")
   else
-    out.stdout:write(require("atlas_admin.access_plan").render(plan, out.stdout_tty), "\n")
+    out.stdout:write(atlas.render_plan(plan, { color = out.stdout_tty, verbose = a.verbose }), "\n")
   end
 end
 
@@ -97,12 +123,15 @@ M.COMMANDS = {
       return output.EXIT.ok
     end },
   { path = { "access", "plan" }, description = "Show what it takes to make the organization match an access file.",
-    options = { "file", "prune", "guards", "plan_format", "out", "detailed" }, output = false, default_output = "table",
+    options = { "file", "prune", "guards", "plan_format", "out", "detailed", "verbose" }, output = false,
+    default_output = "table",
     run = function(client, out, a)
       if not a.file then return usage(out, "give the access file: atlas-admin access plan FILE") end
+      local problem = check_flags(a)
+      if problem then return usage(out, problem) end
       local plan, code = plan_of(client, out, a)
       if not plan then return code end
-      render(out, plan)
+      render(out, plan, a)
       if a.out then
         local ok, err = write_file(a.out, output.encode(plan) .. "\n")
         if not ok then return usage(out, "cannot write " .. a.out .. ": " .. tostring(err)) end
@@ -111,12 +140,14 @@ M.COMMANDS = {
       return output.EXIT.ok
     end },
   { path = { "access", "apply" }, description = "Make the organization match an access file (or a saved plan).",
-    options = { "file", "plan_file", "prune", "guards", "yes", "concurrency", "plan_format" }, output = false,
+    options = { "file", "plan_file", "prune", "guards", "yes", "concurrency", "plan_format", "verbose" }, output = false,
     default_output = "table",
     run = function(client, out, a, _, io_env)
       if (a.file == nil) == (a.plan == nil) then
         return usage(out, "give the access file or --plan PLAN.json (one of them)")
       end
+      local problem = check_flags(a)
+      if problem then return usage(out, problem) end
       local plan, code
       if a.plan then
         local f = io.open(a.plan, "rb")
@@ -127,26 +158,51 @@ M.COMMANDS = {
       else
         plan, code = plan_of(client, out, a)
         if not plan then return code end
+        if #plan.changes == 0 then
+          out:done("in sync: nothing to change", { applied = 0, in_sync = true })
+          return output.EXIT.ok
+        end
       end
-      if #plan.changes == 0 then
+      -- What is shown and asked about is the plan as apply makes it again
+      -- (a saved plan's own text, summary included, is never what is shown).
+      local declined, in_sync = false, false
+      local function confirm(fresh)
+        if #fresh.changes == 0 then
+          in_sync = true
+          return false
+        end
+        if out.format ~= "json" then render(out, fresh, a) end
+        if a.yes then return true end
+        if not io_env.stdin_tty then
+          declined = "not on a terminal: nothing was applied; add --yes to apply without asking"
+          return false
+        end
+        out.stderr:write(string.format("apply %d change%s to org %s? [y/N] ", #fresh.changes,
+          #fresh.changes == 1 and "" or "s", fresh.org))
+        local answer = (io_env.stdin or io.stdin):read("*l")
+        if not answer or not answer:match("^%s*[yY]") then declined = true end
+        return not declined
+      end
+      local opts = plan_options(a)
+      opts.concurrency, opts.confirm = a.concurrency, confirm
+      local report, err = client:apply_access(plan, opts)
+      if not report then
+        if in_sync then
+          out:done("in sync: nothing to change", { applied = 0, in_sync = true })
+          return output.EXIT.ok
+        elseif declined == true then
+          out:note("declined: nothing was applied")
+          return output.EXIT.declined
+        elseif declined then
+          return usage(out, declined)
+        end
+        if err.kind == "audit" and err.done and out.format ~= "json" then out.stdout:write(tostring(err.done), "\n") end
+        return cli_error(out, err)
+      end
+      if #report.changes == 0 then
         out:done("in sync: nothing to change", { applied = 0, in_sync = true })
         return output.EXIT.ok
       end
-      if out.format ~= "json" then render(out, plan) end
-      if not a.yes then
-        if not io_env.stdin_tty then
-          return usage(out, "not on a terminal: nothing was applied; add --yes to apply without asking")
-        end
-        out.stderr:write(string.format("apply %d change%s to org %s? [y/N] ", #plan.changes, #plan.changes == 1 and "" or "s",
-          plan.org))
-        local answer = (io_env.stdin or io.stdin):read("*l")
-        if not answer or not answer:match("^%s*[yY]") then
-          out:note("nothing was applied")
-          return output.EXIT.usage
-        end
-      end
-      local report, err = client:apply_access(plan, { concurrency = a.concurrency })
-      if not report then return out:error(err, err.kind == "validation" and output.EXIT.usage or output.EXIT.api) end
       if out.format == "json" then out:json(report) else out.stdout:write(tostring(report), "\n") end
       return report.summary.failed > 0 and output.EXIT.api or output.EXIT.ok
     end },

@@ -189,7 +189,8 @@ local function call_for(row, command, defaults)
   elseif command == "set" then
     if roles == nil then return nil, problem("roles is empty: list the roles separated by ';'") end
     if not username then return nil, problem("no username") end
-    return { "set_project_roles", group, username, roles, opts }
+    -- the helper's options are its own (dry_run only: --envelope and --pretty shape single calls' answers)
+    return { "set_project_roles", group, username, roles, opts and opts.dry_run and { dry_run = true } or nil }
   elseif command == "remove" then
     if not username then return nil, problem("no username") end
     return { "remove_project_access", group, username }

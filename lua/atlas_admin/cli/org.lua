@@ -9,9 +9,14 @@
 --   atlas-admin projects list --org ID [--name PREFIX]
 --   atlas-admin who --org ID --project ID
 --   atlas-admin offboard --org ID --username EMAIL [--dry-run]
+--
+-- org users set-roles and offboard refuse to leave the organization with no
+-- ORG_OWNER or a project with no Project Owner (exit 1, nothing changed)
+-- unless --allow-no-org-owner / --allow-no-project-owner (owner_guards.lua).
 local atlas = require "atlas_admin"
 local errors = require "atlas_admin.errors"
 local output = require "atlas_admin.cli.output"
+local owner_guards = require "atlas_admin.owner_guards"
 local plans = require "atlas_admin.plan"
 
 local M = {}
@@ -39,7 +44,24 @@ M.OPTIONS = {
   end,
   name = function(cmd) cmd:option("--name", "Only projects whose name starts with this (any case)."):argname("PREFIX") end,
   dry_run = function(cmd) cmd:flag("--dry-run", "Show what would change and send no write (the reads happen).") end,
+  owner_guards = function(cmd)
+    for _, g in ipairs(owner_guards.GUARDS) do cmd:flag(g.flag, g.help) end
+  end,
 }
+
+-- The Lua options of a command: dry_run and the owner guards' overrides
+-- (argparse names a flag's field after it: --allow-no-org-owner ->
+-- allow_no_org_owner, the very option).
+local function guarded_options(a)
+  local opts = { dry_run = a.dry_run or false }
+  for _, g in ipairs(owner_guards.GUARDS) do opts[g.option] = a[g.option] or false end
+  return opts
+end
+
+-- An error as the command line says it: a guard names its flag.
+local function fail(out, err)
+  return out:error(owner_guards.for_cli(err))
+end
 
 local function usage(out, message)
   return out:error({ kind = "validation", field = "arguments", message = message }, output.EXIT.usage)
@@ -112,13 +134,13 @@ M.COMMANDS = {
     end },
   { path = { "org", "users", "set-roles" },
     description = "Make --username hold exactly the --role(s) in the organization (invited when absent).",
-    options = { "org", "username", "org_role", "dry_run" },
+    options = { "org", "username", "org_role", "dry_run", "owner_guards" },
     run = function(client, out, a)
       local problem = missing(a, { "org", "--org ID" }, { "username", "--username EMAIL" },
         { "role", "at least one --role (repeat it for several)" })
       if problem then return usage(out, problem) end
-      local user, changed, plan = client:set_org_roles(a.org, a.username, a.role, { dry_run = a.dry_run or false })
-      if user == nil and not plan then return out:error(changed) end
+      local user, changed, plan = client:set_org_roles(a.org, a.username, a.role, guarded_options(a))
+      if user == nil and not plan then return fail(out, changed) end
       return print_change(out, user, changed, plan, a.dry_run, "user")
     end },
   { path = { "org", "users", "remove" },
@@ -223,14 +245,14 @@ M.COMMANDS = {
     end },
   { path = { "offboard" },
     description = "Remove a person from the organization and delete their pending project invitations.",
-    options = { "org", "username", "dry_run" },
+    options = { "org", "username", "dry_run", "owner_guards" },
     run = function(client, out, a)
       local problem = missing(a, { "org", "--org ID" }, { "username", "--username EMAIL" })
       if problem then return usage(out, problem) end
-      local report, err = client:offboard(a.org, a.username, { dry_run = a.dry_run or false })
+      local report, err = client:offboard(a.org, a.username, guarded_options(a))
       if not report then
         if out.format ~= "json" and err.report then out.stdout:write(tostring(err.report), "\n") end
-        return out:error(err)
+        return fail(out, err)
       end
       if out.format == "json" then
         out:json(report)

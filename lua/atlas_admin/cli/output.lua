@@ -8,7 +8,9 @@ local jsonenc = require "atlas_admin.jsonenc"
 
 local M = {}
 
-M.EXIT = { ok = 0, api = 1, usage = 2, auth = 3, transport = 4 }
+-- (5: access plan --detailed-exitcode, changes pending; 7: access apply
+-- declined at its prompt, nothing applied)
+M.EXIT = { ok = 0, api = 1, usage = 2, auth = 3, transport = 4, changes = 5, declined = 7 }
 
 local json = cjson.new()
 
@@ -27,8 +29,14 @@ function M.error_fields(err)
   if type(err) ~= "table" then return { kind = "usage", message = tostring(err) } end
   local out = {}
   for _, k in ipairs { "kind", "message", "field", "status", "errorCode", "error", "reason", "detail", "code",
-    "operation", "method", "path", "hint", "attempts", "retry_after" } do
+    "operation", "method", "path", "hint", "attempts", "retry_after", "guard", "option", "flag", "source",
+    "written", "suggestions" } do
     if err[k] ~= nil then out[k] = err[k] end
+  end
+  -- an access file's problems, each { path, line, message }
+  if type(err.problems) == "table" then
+    out.problems = {}
+    for i, p in ipairs(err.problems) do out.problems[i] = { path = p.path, line = p.line, message = p.message } end
   end
   return out
 end
@@ -77,6 +85,11 @@ function Output:error(err, code)
     local line
     if mt and mt.__tostring then
       line = tostring(err) -- the library's one-line form
+      -- without the Lua call's name: at a shell the command is what was run
+      if type(err) == "table" and err.operation and not err.method then
+        local suffix = " (" .. tostring(err.operation) .. ")"
+        if line:sub(-#suffix) == suffix then line = line:sub(1, -#suffix - 1) end
+      end
     elseif type(err) == "table" then
       line = "atlas-admin: " .. (err.field and (tostring(err.field) .. ": ") or "") .. tostring(err.message)
     else

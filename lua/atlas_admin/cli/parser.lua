@@ -3,14 +3,17 @@
 --   atlas-admin invitations list|get|create|update|delete|add-roles|remove-roles [options]
 --   atlas-admin access list|set|remove [options]
 --   and the organization-level commands declared as rows in cli/org.lua
---   (org users ..., teams ..., projects list, who, offboard).
+--   (org users ..., teams ..., projects list, who, offboard) and cli/identities.lua
+--   (api-keys ..., service-accounts ...).
 --
 -- argparse's own --help prints and calls os.exit; ours records the help
 -- text instead (parse returns it), so main decides how to print and which
 -- exit code to use, and a spec can run main in-process.
 local access_code = require "atlas_admin.cli.access_code"
 local argparse = require "argparse"
+local identities = require "atlas_admin.cli.identities"
 local org = require "atlas_admin.cli.org"
+local review = require "atlas_admin.cli.review"
 
 local M = {}
 
@@ -117,7 +120,7 @@ end
 
 -- The commands declared as rows, and the options they may name.
 M.ROWS = {}
-for _, source in ipairs { org, access_code } do
+for _, source in ipairs { org, access_code, review, identities } do
   for _, row in ipairs(source.COMMANDS) do M.ROWS[#M.ROWS + 1] = row end
 end
 --- The output a row-declared command defaults to whatever stdout is (a
@@ -129,7 +132,7 @@ function M.default_output(phrase)
 end
 
 local ROW_OPTIONS = {}
-for _, source in ipairs { org, access_code } do
+for _, source in ipairs { org, access_code, review, identities } do
   for name, declare in pairs(source.OPTIONS) do ROW_OPTIONS[name] = declare end
 end
 
@@ -139,6 +142,8 @@ local GROUPS = {
   ["org users"] = "The organization's users.",
   teams = "The organization's teams: their members and their roles in projects.",
   projects = "The organization's projects.",
+  ["api-keys"] = "The organization's API keys: their roles, projects and IP access lists.",
+  ["service-accounts"] = "The organization's service accounts: their roles, projects, secrets and IP access lists.",
 }
 
 -- The argparse field each level of words fills in.

@@ -68,41 +68,12 @@ local function fail(code, message, sent, started, exchanges)
     total_time = 0, new_connections = 0 }
 end
 
--- Header values must not carry CR, LF or NUL (the libcurl path checks in
--- C; here the check is ours).
-local function clean(s)
-  return type(s) == "string" and not s:find("[\r\n%z]")
-end
-
--- Header-lines strings (CRLF-joined "Name: value", what the client
--- compiles once per operation) already checked: a few per client, so
--- the check runs once per string, not per request.
-local checked_lines, checked_count = {}, 0
-
-local function valid_lines(s)
-  if checked_lines[s] then return true end
-  for line in (s .. "\r\n"):gmatch("(.-)\r\n") do
-    local name, value = line:match("^([^:%s]+):%s*(.*)$")
-    if not name or not clean(value) or name:lower() == "authorization" then return false end
-  end
-  if checked_count >= 64 then checked_lines, checked_count = {}, 0 end
-  checked_lines[s], checked_count = true, checked_count + 1
-  return true
-end
-
-local function redact_head(lines)
-  local out = {}
-  for i, line in ipairs(lines) do
-    local name = line:match("^([^:]+):")
-    local lower = name and name:lower()
-    if lower == "authorization" or lower == "proxy-authorization" or lower == "cookie" or lower == "set-cookie" then
-      out[i] = name .. ": <redacted>"
-    else
-      out[i] = line
-    end
-  end
-  return table.concat(out, "\r\n") .. "\r\n"
-end
+-- The header checks and the redaction list are the C core's
+-- (src/header_rules.c), the same the libcurl transport applies:
+-- core.request_header_text checks a table or a string of lines and
+-- returns them joined; core.redact_head hides the values of
+-- Authorization, Proxy-Authorization, Cookie and Set-Cookie.
+local request_header_text, redact_head = core.request_header_text, core.redact_head
 
 -- Where a URL goes: scheme, host, port, authority, the pool name and
 -- where its target starts.  A client sends every call to one base URL, so
@@ -190,23 +161,10 @@ function Transport:_exchange(method, url, headers, body, authorization, redact_b
   -- in one table per transport: send copies them all into its buffer
   -- before it can yield, so the next request (another light thread's, say)
   -- may refill it.
-  local header_text
-  if type(headers) == "string" then
-    if not valid_lines(headers) then
-      sock:close()
-      error("atlas-admin: invalid header line (CR, LF, NUL, or not \"Name: value\")", 3)
-    end
-    header_text = headers
-  else
-    local lines = {}
-    for k, v in pairs(headers) do
-      if not clean(k) or not clean(v) or k:find("[:%s]") or k:lower() == "authorization" then
-        sock:close()
-        error("atlas-admin: invalid header name or value (CR, LF, NUL, ':' or space)", 3)
-      end
-      lines[#lines + 1] = k .. ": " .. v
-    end
-    header_text = table.concat(lines, "\r\n")
+  local header_text, why = request_header_text(headers)
+  if not header_text then
+    sock:close()
+    error("atlas-admin: " .. why, 3)
   end
   local request = self.pieces
   request[1], request[3], request[4], request[5] = method, target, origin.head, header_text
@@ -223,7 +181,7 @@ function Transport:_exchange(method, url, headers, body, authorization, redact_b
     if header_text ~= "" then lines[#lines + 1] = header_text end
     if body then lines[#lines + 1] = "Content-Length: " .. #body end
     if authorization then lines[#lines + 1] = "Authorization: " .. authorization end
-    exchange = { method = method, url = url, request_head = redact_head(lines),
+    exchange = { method = method, url = url, request_head = redact_head(table.concat(lines, "\r\n") .. "\r\n"),
       request_body = body and (redact_bodies and "<redacted>" or body) or nil }
   end
   if not bytes then
@@ -342,9 +300,7 @@ function Transport:_exchange(method, url, headers, body, authorization, redact_b
   if not exchange then return status, resp_headers, resp_body, nil end
   local elapsed = ngx.now() - started
   exchange.status, exchange.elapsed = status, elapsed
-  local head_lines = {}
-  for line in got:sub(1, head_end + 1):gmatch("(.-)\r\n") do head_lines[#head_lines + 1] = line end
-  exchange.response_head = redact_head(head_lines)
+  exchange.response_head = redact_head(got:sub(1, head_end + 1))
   exchange.response_body = resp_body ~= "" and (redact_bodies and "<redacted>" or resp_body) or nil
   return status, resp_headers, resp_body,
     { total_time = elapsed, new_connections = 0, request_sent = true, response_started = true, exchanges = { exchange } }

@@ -27,6 +27,7 @@
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local jsonenc = require "atlas_admin.jsonenc"
+local kinds = require "atlas_admin.access_code.kinds"
 
 local M = {}
 
@@ -34,8 +35,47 @@ M.MAX_BYTES = 8 * 1024 * 1024
 M.MAX_DEPTH = 32
 M.MAX_PROBLEMS = 50
 
-local TOP_KEYS = { org = true, users = true, teams = true, projects = true }
-local PROJECT_KEYS = { users = true, teams = true }
+-- Where each holder of a spec was written: spec -> { [path] = line }, kept
+-- beside the spec (weak keys) so that the spec stays plain data.
+local LINES = setmetatable({}, { __mode = "k" })
+
+--- The line of a holder's path ("projects.prod.users.ana@example.com",
+-- "teams.dba[2]") in the file a spec was loaded from, or nil.
+function M.line_of(spec, path)
+  local lines = LINES[spec]
+  return lines and lines[path]
+end
+
+-- The file's sections, each a kind's (kinds/*.lua section), in file order:
+-- at the top (beside org: and projects:) and inside each project.  Nothing
+-- else in this file names a section.
+local TOP, IN_PROJECT, TOP_BY, PROJECT_BY = {}, {}, {}, {}
+for _, kind in ipairs(kinds.LIST) do
+  local section = kind.section
+  if section and section.at == "top" then
+    TOP[#TOP + 1], TOP_BY[section.key] = section, section
+  elseif section then
+    IN_PROJECT[#IN_PROJECT + 1], PROJECT_BY[section.key] = section, section
+  end
+end
+M.SECTIONS = { top = TOP, project = IN_PROJECT }
+
+-- "users, teams and projects" (suffix: after each name, e.g. ":")
+local function keys_text(names, suffix)
+  local shown = {}
+  for i, name in ipairs(names) do shown[i] = name .. (suffix or "") end
+  return table.concat(shown, ", ", 1, #shown - 1) .. " and " .. shown[#shown]
+end
+local function section_keys(sections)
+  local out = {}
+  for i, section in ipairs(sections) do out[i] = section.key end
+  return out
+end
+local TOP_NAMES = section_keys(TOP)
+table.insert(TOP_NAMES, 1, "org")
+TOP_NAMES[#TOP_NAMES + 1] = "projects"
+local TOP_TEXT = keys_text(TOP_NAMES)
+local PROJECT_TEXT = keys_text(section_keys(IN_PROJECT), ":")
 
 ---------------------------------------------------------------------------
 -- Reading: text -> a tree of nodes { kind = "map" | "list" | "scalar",
@@ -151,6 +191,19 @@ local function is_null(node)
     or (node.kind == "scalar" and node.plain and (node.value == "" or node.value == "~" or node.value == "null"))
 end
 
+-- A section or list written but left without a value (YAML null: every
+-- entry commented out, or `~`) is refused: with prune it would mean
+-- "remove everything it manages".  An explicit empty one ({} or []) is a
+-- decision and is taken as written.  Returns true when node was null.
+function Check:null_section(node, path, what, explicit)
+  if node.kind == "scalar" and is_null(node) then
+    self:problem(path, node.line, "is empty (a null: were its entries commented out?); with prune that would remove "
+      .. "every " .. what .. ". Delete the line to leave them unmanaged, or write " .. explicit .. " if you mean none")
+    return true
+  end
+  return false
+end
+
 -- A mapping's entries, keys unique (exactly, or as usernames: without case).
 function Check:entries(node, path, what, as_usernames)
   if node.kind == "empty" then return {} end
@@ -188,7 +241,18 @@ function Check:roles(node, path, kind)
   local list, ok = {}, true
   for i, item in ipairs(node.items) do
     local v = self:scalar(item, path .. "[" .. i .. "]", "a role name")
-    if v then list[i] = v else ok = false end
+    if v then
+      list[i] = v
+      -- each role alone first, so every bad role of the list is reported
+      local good, _, message = core.check_roles({ v }, path, self.extra, kind)
+      if not good then
+        local field = path .. "[" .. i .. "]"
+        self:problem(field, item.line, self.strip(message:gsub("%[1%]", "[" .. i .. "]", 1), field))
+        ok = false
+      end
+    else
+      ok = false
+    end
   end
   if not ok then return nil end
   local good, field, message = core.check_roles(list, path, self.extra, kind)
@@ -219,39 +283,34 @@ function Check:team_name(key_node, path)
   return true
 end
 
--- username -> roles
-function Check:holders(node, path, kind)
+-- holder (username or team name) -> roles (of section.roles: "org" or "project")
+-- (plain: the path as planning names it, for the lines map)
+function Check:roles_map(section, node, path, plain)
   local out = {}
-  if is_null(node) then return out end
-  for _, e in ipairs(self:entries(node, path, "usernames to role lists", true)) do
+  if self:null_section(node, path, section.what, "{}") then return nil end
+  local usernames = section.keys == "username"
+  for _, e in ipairs(self:entries(node, path, (usernames and "usernames" or "team names") .. " to role lists", usernames)) do
     local p = join(path, e.key.value)
-    local roles = self:roles(e.value, p, kind)
-    if self:username(e.key, p) and roles then out[e.key.value] = roles end
-  end
-  return out
-end
-
--- team name -> project roles
-function Check:team_roles(node, path)
-  local out = {}
-  if is_null(node) then return out end
-  for _, e in ipairs(self:entries(node, path, "team names to project role lists")) do
-    local p = join(path, e.key.value)
-    local roles = self:roles(e.value, p, "project")
-    if self:team_name(e.key, p) and roles then out[e.key.value] = roles end
+    self.lines[(plain or path) .. "." .. e.key.value] = e.key.line
+    local roles = self:roles(e.value, p, section.roles)
+    local named = usernames and self:username(e.key, p) or (not usernames and self:team_name(e.key, p))
+    if named and roles then out[e.key.value] = roles end
   end
   return out
 end
 
 -- team name -> members
-function Check:teams(node, path)
+function Check:members_map(section, node, path)
   local out = {}
-  if is_null(node) then return out end
+  if self:null_section(node, path, section.what, "{}") then return nil end
   for _, e in ipairs(self:entries(node, path, "team names to member lists")) do
     local p = join(path, e.key.value)
+    self.lines[path .. "." .. e.key.value] = e.key.line
     local ok_name = self:team_name(e.key, p)
     local members, seen, ok = {}, {}, true
-    if is_null(e.value) then
+    if self:null_section(e.value, p, "member of the team", "[]") then
+      ok = false
+    elseif e.value.kind == "empty" then
       members = {}
     elseif e.value.kind ~= "list" then
       self:problem(p, e.value.line, "must be a list of usernames (the team's members), e.g. [ana@example.com]")
@@ -261,6 +320,7 @@ function Check:teams(node, path)
         local ip = p .. "[" .. i .. "]"
         local u = self:scalar(item, ip, "a username")
         if u then
+          self.lines[path .. "." .. e.key.value .. "[" .. i .. "]"] = item.line
           local good, _, message = core.check_username(u, "the username")
           if not good then
             self:problem(ip, item.line, message)
@@ -282,23 +342,29 @@ function Check:teams(node, path)
   return out
 end
 
+-- A section of the file, as its shape says.
+function Check:section(section, node, path, plain)
+  if section.shape == "members" then return self:members_map(section, node, path) end
+  return self:roles_map(section, node, path, plain)
+end
+
 function Check:projects(node, path)
   local out = {}
-  if is_null(node) then return out end
+  if self:null_section(node, path, "project's people and teams", "{}") then return nil end
   for _, e in ipairs(self:entries(node, path, "project names (or ids) to their access")) do
     local p = join(path, e.key.value)
+    self.lines[path .. "." .. e.key.value] = e.key.line
     local project = {}
     if is_null(e.value) then
-      self:problem(p, e.value.line, "is empty: give users: and/or teams: (or delete the project's line)")
+      self:problem(p, e.value.line, "is empty: give " .. PROJECT_TEXT .. " (or delete the project's line)")
     else
-      for _, pe in ipairs(self:entries(e.value, p, "users: and teams:")) do
+      for _, pe in ipairs(self:entries(e.value, p, PROJECT_TEXT)) do
         local key = pe.key.value
-        if not PROJECT_KEYS[key] then
-          self:problem(join(p, key), pe.key.line, "unknown key " .. string.format("%q", key) .. " (a project takes users: and teams:)")
-        elseif key == "users" then
-          project.users = self:holders(pe.value, join(p, "users"), "project")
+        if not PROJECT_BY[key] then
+          self:problem(join(p, key), pe.key.line, "unknown key " .. string.format("%q", key)
+            .. " (a project takes " .. PROJECT_TEXT .. ")")
         else
-          project.teams = self:team_roles(pe.value, join(p, "teams"))
+          project[key] = self:section(PROJECT_BY[key], pe.value, join(p, key), "projects." .. e.key.value .. "." .. key)
         end
       end
     end
@@ -334,30 +400,27 @@ M.problems_error = problems_error
 
 -- tree -> spec, or nil, err (every problem)
 local function check_tree(root, source, extra)
-  local c = setmetatable({ problems = {}, extra = extra }, Check)
+  local c = setmetatable({ problems = {}, extra = extra, lines = {} }, Check)
   local spec = {}
   if not root or root.kind == "empty" or is_null(root) then
     c:problem("", 1, "the file is empty; it needs at least org: <organization id>")
   elseif root.kind ~= "map" then
-    c:problem("", root.line, "must be a mapping with org:, users:, teams: and projects:")
+    c:problem("", root.line, "must be a mapping with " .. keys_text(TOP_NAMES, ":"))
   else
     for _, e in ipairs(c:entries(root, "", "sections")) do
       local key = e.key.value
-      if not TOP_KEYS[key] then
-        c:problem(key, e.key.line, "unknown key " .. string.format("%q", key) .. " (an access file has org, users, teams "
-          .. "and projects)")
+      if key ~= "org" and key ~= "projects" and not TOP_BY[key] then
+        c:problem(key, e.key.line, "unknown key " .. string.format("%q", key) .. " (an access file has " .. TOP_TEXT .. ")")
       elseif key == "org" then
         local v = c:scalar(e.value, "org", "the organization's id")
         if v then
           local ok, _, message = core.check_id(v, "org")
           if ok then spec.org = v else c:problem("org", e.value.line, Check.strip(message, "org")) end
         end
-      elseif key == "users" then
-        spec.users = c:holders(e.value, "users", "org")
-      elseif key == "teams" then
-        spec.teams = c:teams(e.value, "teams")
-      else
+      elseif key == "projects" then
         spec.projects = c:projects(e.value, "projects")
+      else
+        spec[key] = c:section(TOP_BY[key], e.value, key)
       end
     end
   end
@@ -367,6 +430,8 @@ local function check_tree(root, source, extra)
     if not reported then c:problem("org", 1, "is required: the organization's id (24 hex digits)") end
   end
   if #c.problems > 0 then return nil, problems_error(c.problems, source) end
+  -- where each holder is written (path -> line), for the problems planning finds
+  LINES[spec] = c.lines
   return spec
 end
 
@@ -377,23 +442,26 @@ end
 
 -- An empty table is "empty": an empty member list or an empty section,
 -- whichever belongs there.  (skip: a top-level key left out, e.g. source.)
+local NO_SKIP = {}
+local NOT_SECTIONS = { source = true } -- what load_access adds beside the file's sections
+
 local function tree_of(v, depth, skip)
   if depth > M.MAX_DEPTH then error("nested deeper than " .. M.MAX_DEPTH, 0) end
   if type(v) ~= "table" then return { kind = "scalar", value = tostring(v) } end
   if next(v) == nil then return { kind = "empty" } end
   if v[1] ~= nil then
     local items = {}
-    for i = 1, #v do items[i] = tree_of(v[i], depth + 1) end
+    for i = 1, #v do items[i] = tree_of(v[i], depth + 1, NO_SKIP) end
     return { kind = "list", items = items }
   end
   local keys = {}
   for k in pairs(v) do
     if type(k) ~= "string" then error("a table with a key that is not a string (" .. tostring(k) .. ")", 0) end
-    if k ~= skip then keys[#keys + 1] = k end
+    if not skip[k] then keys[#keys + 1] = k end
   end
   table.sort(keys)
   local entries = {}
-  for i, k in ipairs(keys) do entries[i] = { key = { kind = "scalar", value = k }, value = tree_of(v[k], depth + 1) } end
+  for i, k in ipairs(keys) do entries[i] = { key = { kind = "scalar", value = k }, value = tree_of(v[k], depth + 1, NO_SKIP) } end
   return { kind = "map", entries = entries }
 end
 
@@ -404,17 +472,33 @@ function M.check(spec, extra_roles)
     return nil, errors.validation("spec", "an access spec must be a table like { org = \"<id>\", users = {...} }",
       "plan_access")
   end
-  local ok, tree = pcall(tree_of, spec, 0, "source")
+  local ok, tree = pcall(tree_of, spec, 0, NOT_SECTIONS)
   if not ok then return nil, errors.validation("spec", "the access spec has " .. tostring(tree), "plan_access") end
   local checked, err = check_tree(tree, spec.source, extra_roles)
   if not checked then return nil, err end
   checked.source = spec.source
+  LINES[checked] = LINES[spec] -- lines are the file's, not the table's: kept from load_access
   return checked
 end
 
 ---------------------------------------------------------------------------
 -- load_access
 ---------------------------------------------------------------------------
+
+-- The line of the first escape that stands for a NUL (\0, \x00, \u0000,
+-- \U00000000 after an odd number of backslashes), or nil.  lyaml hands a
+-- value over as a C string, which such an escape would cut short before any
+-- check could see it.
+local NUL_ESCAPES = { "()(\\+)0", "()(\\+)x00", "()(\\+)u0000", "()(\\+)U00000000" }
+local function nul_escape_line(text)
+  local first
+  for _, pattern in ipairs(NUL_ESCAPES) do
+    for at, slashes in text:gmatch(pattern) do
+      if #slashes % 2 == 1 and (not first or at < first) then first = at end
+    end
+  end
+  if first then return select(2, text:sub(1, first):gsub("\n", "")) + 1 end
+end
 
 -- A path: one line that names a readable file, or ends like a file name.
 local function looks_like_path(s)
@@ -453,6 +537,12 @@ function M.load(text_or_path, extra_roles)
   if text:find("%z") then
     return nil, problems_error({ { path = "", line = select(2, text:sub(1, text:find("%z")):gsub("\n", "")) + 1,
       message = "the file holds a NUL byte: not a text file" } }, source)
+  end
+  local escaped = nul_escape_line(text)
+  if escaped then
+    return nil, problems_error({ { path = "", line = escaped, message = "a NUL escape (\\0, \\x00, \\u0000) in a "
+      .. "quoted value: names cannot hold a NUL (YAML would cut the name there, and \"frank@example.com\\0...\" would "
+      .. "read as frank)" } }, source)
   end
   local root, message, line = build_tree(text)
   if message then return nil, problems_error({ { path = "", line = line, message = message } }, source) end
@@ -506,27 +596,26 @@ local function flow(list)
   return "[" .. table.concat(parts, ", ") .. "]"
 end
 
+-- A section's values in canonical order: member lists without case.
+local function canonical_section(section, map)
+  local out = {}
+  for k, v in pairs(map) do out[k] = sorted_list(v, section.shape == "members") end
+  return out
+end
+
 -- The spec in its canonical order (sorted keys and lists): what both
 -- formats write.
 local function canonical(spec)
   local out = { org = spec.org }
-  if spec.users then
-    out.users = {}
-    for k, v in pairs(spec.users) do out.users[k] = sorted_list(v) end
-  end
-  if spec.teams then
-    out.teams = {}
-    for k, v in pairs(spec.teams) do out.teams[k] = sorted_list(v, true) end
+  for _, section in ipairs(TOP) do
+    if spec[section.key] then out[section.key] = canonical_section(section, spec[section.key]) end
   end
   if spec.projects then
     out.projects = {}
     for name, p in pairs(spec.projects) do
       local q = {}
-      for _, section in ipairs { "users", "teams" } do
-        if p[section] then
-          q[section] = {}
-          for k, v in pairs(p[section]) do q[section][k] = sorted_list(v) end
-        end
+      for _, section in ipairs(IN_PROJECT) do
+        if p[section.key] then q[section.key] = canonical_section(section, p[section.key]) end
       end
       out.projects[name] = q
     end
@@ -537,27 +626,23 @@ end
 local function dump_yaml(spec)
   local c, out = canonical(spec), {}
   local function line(s) out[#out + 1] = s end
-  line("org: " .. yaml_scalar(c.org))
-  if c.users then
-    line("users:" .. (next(c.users) and "" or " {}"))
-    for _, u in ipairs(sorted_keys(c.users, true)) do line("  " .. yaml_scalar(u) .. ": " .. flow(c.users[u])) end
+  local function section_lines(section, map, indent)
+    line(indent .. section.key .. ":" .. (next(map) and "" or " {}"))
+    for _, k in ipairs(sorted_keys(map, section.keys == "username")) do
+      line(indent .. "  " .. yaml_scalar(k) .. ": " .. flow(map[k]))
+    end
   end
-  if c.teams then
-    line("teams:" .. (next(c.teams) and "" or " {}"))
-    for _, t in ipairs(sorted_keys(c.teams)) do line("  " .. yaml_scalar(t) .. ": " .. flow(c.teams[t])) end
+  line("org: " .. yaml_scalar(c.org))
+  for _, section in ipairs(TOP) do
+    if c[section.key] then section_lines(section, c[section.key], "") end
   end
   if c.projects then
     line("projects:" .. (next(c.projects) and "" or " {}"))
     for _, name in ipairs(sorted_keys(c.projects)) do
       local p = c.projects[name]
       line("  " .. yaml_scalar(name) .. ":")
-      for _, section in ipairs { "users", "teams" } do
-        if p[section] then
-          line("    " .. section .. ":" .. (next(p[section]) and "" or " {}"))
-          for _, k in ipairs(sorted_keys(p[section], section == "users")) do
-            line("      " .. yaml_scalar(k) .. ": " .. flow(p[section][k]))
-          end
-        end
+      for _, section in ipairs(IN_PROJECT) do
+        if p[section.key] then section_lines(section, p[section.key], "    ") end
       end
     end
   end
@@ -573,14 +658,15 @@ local function dump_json(spec)
     return assert(jsonenc.encode(t))
   end
   local parts = { '  "org": ' .. assert(jsonenc.encode(c.org)) }
-  if c.users then parts[#parts + 1] = '  "users": ' .. obj(c.users) end
-  if c.teams then parts[#parts + 1] = '  "teams": ' .. obj(c.teams) end
+  for _, section in ipairs(TOP) do
+    if c[section.key] then parts[#parts + 1] = '  "' .. section.key .. '": ' .. obj(c[section.key]) end
+  end
   if c.projects then
     local projects = {}
     for _, name in ipairs(sorted_keys(c.projects)) do
       local p, sections = c.projects[name], {}
-      for _, section in ipairs { "users", "teams" } do
-        if p[section] then sections[#sections + 1] = '"' .. section .. '": ' .. obj(p[section]) end
+      for _, section in ipairs(IN_PROJECT) do
+        if p[section.key] then sections[#sections + 1] = '"' .. section.key .. '": ' .. obj(p[section.key]) end
       end
       projects[#projects + 1] = "    " .. assert(jsonenc.encode(name)) .. ": {" .. table.concat(sections, ", ") .. "}"
     end

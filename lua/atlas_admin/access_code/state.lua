@@ -1,0 +1,65 @@
+-- The state an access plan is made from (and checked against before it is
+-- applied): the organization as model/read.lua reads it, and a
+-- fingerprint of it.
+local core = require "atlas_admin.core"
+local errors = require "atlas_admin.errors"
+local read = require "atlas_admin.model.read"
+
+local M = {}
+
+M.CONCURRENCY = read.CONCURRENCY
+
+--- Reads the organization and the projects named by keys (names or ids;
+-- nil: every project).  Returns state, unknown, or nil, err (model/read.lua).
+function M.read(client, org_id, keys, concurrency)
+  return read.read(client, org_id, keys, concurrency)
+end
+
+-- The facts a plan depends on as one canonical text: a line per person,
+-- team, project and legacy invitation, every list and map in sorted order
+-- (the model's lists are sorted already), fields separated by tabs.  Built
+-- as plain strings: a big org has thousands of people, and this runs at
+-- every plan and apply.
+local function map_text(map)
+  local keys = {}
+  for k in pairs(map) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for i, k in ipairs(keys) do keys[i] = k .. "=" .. table.concat(map[k], ",") end
+  return table.concat(keys, ";")
+end
+
+local function canonical(model)
+  local out = { "org\t" .. model.org_id }
+  for _, p in ipairs(model.people) do
+    out[#out + 1] = table.concat({ "person", p.username:lower(), p.id or "", p.status or "", table.concat(p.org_roles, ","),
+      map_text(p.projects), table.concat(p.teams, ",") }, "\t")
+  end
+  for _, t in ipairs(model.teams) do
+    out[#out + 1] = table.concat({ "team", t.name, t.id or "", table.concat(t.members, ","), map_text(t.projects) }, "\t")
+  end
+  for _, p in ipairs(model.projects) do
+    out[#out + 1] = "project\t" .. p.id .. "\t" .. p.name
+    local rows = {}
+    for _, inv in ipairs(model.invitations[p.id] or {}) do
+      rows[#rows + 1] = table.concat({ "invitation", p.id, inv.id, inv.username:lower(), table.concat(inv.roles, ",") }, "\t")
+    end
+    table.sort(rows)
+    for _, r in ipairs(rows) do out[#out + 1] = r end
+  end
+  return table.concat(out, "\n")
+end
+
+--- A fingerprint of the state: SHA-256 of its canonical text.  Two reads
+-- of an unchanged organization give the same fingerprint.
+function M.fingerprint(model)
+  return core.sha256_hex(canonical(model))
+end
+
+--- The error apply_access returns when the organization changed since the plan.
+function M.stale(plan_fp, now_fp)
+  return errors.refused("stale_plan", "the organization changed since this plan was made (fingerprint "
+    .. tostring(plan_fp):sub(1, 12) .. " then, " .. now_fp:sub(1, 12) .. " now); nothing was written: make the plan "
+    .. "again and review it", "apply_access", { planned = plan_fp, found = now_fp })
+end
+
+return M
