@@ -5,63 +5,26 @@
 -- 20 ms added to every API answer, concurrently and one request at a time
 -- (concurrency = 1), from the same starting state.
 --   lua5.4 bench/access.lua [PEOPLE] [PROJECTS] [TEAMS] [CHANGES]   (bench/run.sh runs it)
-package.path = "./spec/support/?.lua;" .. package.path
+package.path = "./spec/support/?.lua;./bench/?.lua;" .. package.path
 local atlas = require "atlas_admin"
-local cjson = require "cjson"
 local local_server = require "local_server"
+local org = require "org_fixture"
 
 local PEOPLE, PROJECTS, TEAMS, CHANGES = tonumber(arg[1] or "1000"), tonumber(arg[2] or "30"), tonumber(arg[3] or "20"),
   tonumber(arg[4] or "200")
 local LATENCY_MS = 20
-local ORG = "be0000000000000000000001"
-local KEY, SECRET = "abcdefgh", "0f4e1b2c-3d5a-4e6f-8a9b-0c1d2e3f4a5b"
+local ORG = org.ORG
+local size = { people = PEOPLE, projects = PROJECTS, teams = TEAMS } -- no identities but the bench's own key
 
-local function id(prefix, n) return string.format("%s%022x", prefix, n) end
-
--- The fixture: everyone ORG_MEMBER (two ORG_OWNERs), roles in two projects,
--- one team each; each team holds roles in three projects; two legacy
--- invitations per project.
-local function fixture()
-  math.randomseed(1)
-  local project_roles = { "GROUP_READ_ONLY", "GROUP_DATA_ACCESS_READ_WRITE", "GROUP_CLUSTER_MANAGER" }
-  local users, teams, projects = {}, {}, {}
-  for t = 1, TEAMS do teams[t] = { id = id("bd", t), name = string.format("team-%02d", t) } end
-  for p = 1, PROJECTS do
-    local entries, invitations = {}, {}
-    for k = 0, 2 do
-      local t = (p + k * 7) % TEAMS + 1
-      entries[#entries + 1] = { teamId = teams[t].id, roleNames = { project_roles[k + 1] } }
-    end
-    for k = 1, 2 do
-      invitations[k] = { id = id("bc", p * 10 + k), username = string.format("invitee%02d-%d@example.com", p, k),
-        roles = { "GROUP_READ_ONLY" }, inviterUsername = "admin@example.com" }
-    end
-    projects[p] = { id = id("bf", p), name = string.format("project-%02d", p), orgId = ORG, teams = entries,
-      invitations = invitations }
-  end
-  for u = 1, PEOPLE do
-    local a, b = math.random(PROJECTS), math.random(PROJECTS)
-    if b == a then b = a % PROJECTS + 1 end
-    users[u] = { id = id("be", u + 10), username = string.format("person%04d@example.com", u),
-      orgMembershipStatus = u % 50 == 0 and "PENDING" or "ACTIVE",
-      roles = { orgRoles = { u <= 2 and "ORG_OWNER" or "ORG_MEMBER" }, groupRoleAssignments = {
-        { groupId = projects[a].id, groupRoles = { project_roles[math.random(3)] } },
-        { groupId = projects[b].id, groupRoles = { "GROUP_READ_ONLY" } } } },
-      teamIds = { teams[math.random(TEAMS)].id } }
-  end
-  local key_roles = { [ORG] = "ORG_OWNER" }
-  return { api_keys = { { public_key = KEY, private_key = SECRET, roles = key_roles } }, service_accounts = {},
-    orgs = { { id = ORG, name = "Bench", users = users, teams = teams } }, projects = projects }
-end
-
-local path = "build/bench-access-fixture.json"
-local f = assert(io.open(path, "w"))
-f:write(cjson.encode(fixture()))
-f:close()
+-- The fixture (bench/org_fixture.lua): everyone ORG_MEMBER (two ORG_OWNERs),
+-- roles in two projects, one team each; each team holds roles in three
+-- projects; two legacy invitations per project.
+local path = org.write(size, "build/bench-access-fixture.json")
 local srv = local_server.start { fixtures = path }
 
 local function client(concurrency_note)
-  local c = assert(atlas.client { auth = assert(atlas.digest(KEY, SECRET)), base_url = srv.url, on_warning = false })
+  local c = assert(atlas.client { auth = assert(atlas.digest(org.KEY, org.SECRET)), base_url = srv.url,
+    on_warning = false })
   assert(c:list_teams(ORG)) -- the handshake, outside what is measured
   return c, concurrency_note
 end
@@ -72,14 +35,14 @@ print(string.format("access as code: an org of %d people, %d projects, %d teams 
 -- 1. plan of an unchanged export: requests and client CPU
 local c = client()
 local spec = assert(c:export_access(ORG))
-local pages = math.ceil(PEOPLE / 500) + math.ceil(TEAMS / 500) + math.ceil(PROJECTS / 500)
+-- An export names the org's API keys (the bench's own key): then a plan reads the identities too.
+local total, terms = org.budget(size, { identities = spec.api_keys ~= nil or spec.service_accounts ~= nil })
 local cpu0 = os.clock()
 local n, plan = srv:count(function() return assert(c:plan_access(spec)) end)
 local cpu = os.clock() - cpu0
 assert(#plan.changes == 0, "the plan of an unchanged export is not empty")
-print(string.format("  plan (no change):  %d requests (pages(users) %d + pages(teams) %d + pages(projects) %d + 2 x %d "
-  .. "projects = %d), client CPU %.3f s", n, math.ceil(PEOPLE / 500), math.ceil(TEAMS / 500), math.ceil(PROJECTS / 500),
-  PROJECTS, pages + 2 * PROJECTS, cpu))
+assert(n <= total, "the plan spent " .. n .. " requests, over the formula's " .. total)
+print(string.format("  plan (no change):  %d requests (%s), client CPU %.3f s", n, org.formula(total, terms), cpu))
 c:close()
 
 -- 2. 200 changes: people gain a project role, change org roles, join teams

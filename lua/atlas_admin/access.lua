@@ -25,6 +25,7 @@ local plans = require "atlas_admin.plan"
 local roles = require "atlas_admin.roles"
 local show = require "atlas_admin.show"
 local sunset = require "atlas_admin.sunset"
+local text = require "atlas_admin.util.text"
 
 local M = {}
 
@@ -45,16 +46,12 @@ function M.user_row(u)
   }, "access")
 end
 
-local function expired(inv)
-  return type(inv.expiresAt) == "string" and inv.expiresAt < os.date("!%Y-%m-%dT%H:%M:%SZ")
-end
-
 --- The access row of a legacy invitation: PENDING, or INVITATION_EXPIRED
 -- once its expiry has passed (the Cloud users' word for the same state).
 function M.invitation_row(inv)
   return show.attach({
     kind = "invitation", id = inv.id, username = inv.username, roles = copy(inv.roles),
-    status = expired(inv) and "INVITATION_EXPIRED" or "PENDING", expires_at = inv.expiresAt,
+    status = text.expired(inv.expiresAt) and "INVITATION_EXPIRED" or "PENDING", expires_at = inv.expiresAt,
   }, "access")
 end
 
@@ -81,7 +78,7 @@ local function find_invitation(client, group_id, username)
     return nil, err
   end
   for _, inv in ipairs(list) do
-    if same_username(inv.username, username) and not expired(inv) then return inv end
+    if same_username(inv.username, username) and not text.expired(inv.expiresAt) then return inv end
   end
   return false
 end

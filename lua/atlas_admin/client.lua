@@ -294,6 +294,15 @@ function Client:_audit_event(record)
     .. "); nothing was written", record.operation, { written = false })
 end
 
+-- Calls method with what the writer knew before (for its audit record):
+-- a helper's step (plan.lua) says what it read first.
+function Client:_with_audit_context(context, method, ...)
+  self._audit_now = context
+  local result, err, res = self[method](self, ...)
+  self._audit_now = nil
+  return result, err, res
+end
+
 -- What the writer knew before a write, for its audit record: set by an
 -- access plan's apply for each batch item (its binding), or around a call.
 function Client:_audit_context()

@@ -28,7 +28,7 @@ Error.__index = Error
 
 -- The kinds of M.refused, as their one-line form names them.
 local REFUSED = { stale_plan = "stale plan", guard = "guard", edited_plan = "edited plan",
-  audit = "audit trail", declined = "declined" }
+  audit = "audit trail", declined = "declined", secret = "secret" }
 
 local function where(e)
   if e.method and e.path then return " (" .. e.method .. " " .. e.path .. ")" end

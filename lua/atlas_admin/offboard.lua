@@ -39,14 +39,11 @@ local plans = require "atlas_admin.plan"
 local show = require "atlas_admin.show"
 local suggest = require "atlas_admin.suggest"
 local sunset = require "atlas_admin.sunset"
+local text = require "atlas_admin.util.text"
 
 local M = {}
 
 local ALL_STATUSES = { "ACTIVE", "PENDING", "INVITATION_EXPIRED", "INVITATION_REJECTED" }
-
-local function expired(inv)
-  return type(inv.expiresAt) == "string" and inv.expiresAt < os.date("!%Y-%m-%dT%H:%M:%SZ")
-end
 
 local function roles_text(list)
   return type(list) == "table" and #list > 0 and table.concat(list, ", ") or "no roles"
@@ -149,7 +146,7 @@ function M.install(Client, check_self)
         break -- this very call met the sunset: there are no invitations any more
       end
       for _, inv in ipairs(list) do
-        if invitations.same_username(inv.username, username) and not expired(inv) then
+        if invitations.same_username(inv.username, username) and not text.expired(inv.expiresAt) then
           report.invitations[#report.invitations + 1] = { id = inv.id, group_id = p.id, project = p.name,
             roles = inv.roles, expires_at = inv.expiresAt }
           report.plan[#report.plan + 1] = { operation = "delete_invitation", groupId = p.id, invitationId = inv.id,

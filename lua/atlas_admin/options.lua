@@ -38,6 +38,7 @@ local KINDS = {
   rate = { "a positive number of requests per second, or nil for no limit",
     function(v) return type(v) == "number" and v > 0 and v < math.huge end },
   callback = { "a function", function(v) return type(v) == "function" end },
+  directory = { "the path of a directory", function(v) return type(v) == "string" and v ~= "" and not v:find("%z") end },
   projects = { "a non-empty list of project names or ids", function(v)
     if type(v) ~= "table" or #v == 0 then return false end
     for k, name in pairs(v) do
@@ -381,9 +382,11 @@ M.METHODS = {
   set_team_project_roles = { dry_run = "boolean" },
   org_access = { projects = "projects" },
   export_access = { projects = "projects" },
-  plan_access = with(OVERRIDES, { prune = "boolean", max_removals = "count", concurrency = "concurrency" }),
+  plan_access = with(OVERRIDES, { prune = "boolean", max_removals = "count", concurrency = "concurrency",
+    allow_in_use = "boolean" }),
   apply_access = with(OVERRIDES, { prune = "boolean", max_removals = "count", concurrency = BATCH.concurrency,
-    max_per_second = BATCH.max_per_second, progress = BATCH.progress, confirm = "callback" }),
+    max_per_second = BATCH.max_per_second, progress = BATCH.progress, confirm = "callback", allow_in_use = "boolean",
+    secrets_dir = "directory" }),
   batch = BATCH,
   access_review = { rules = "rules" }, -- each rule's own options: review/init.lua
   close = { revoke = "boolean" },

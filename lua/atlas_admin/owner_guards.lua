@@ -15,6 +15,7 @@
 --      caller has them) and, for each project the change touches that no
 --      other active person owns directly, its teams (one request each).
 local errors = require "atlas_admin.errors"
+local has = require("atlas_admin.util.list").has
 
 local M = {}
 
@@ -30,13 +31,6 @@ local GUARD = {}
 for _, g in ipairs(M.GUARDS) do GUARD[g.name] = g end
 
 local ACTIVE = { statuses = { "ACTIVE" } }
-
-local function has(list, role)
-  for _, r in ipairs(list or {}) do
-    if r == role then return true end
-  end
-  return false
-end
 
 -- How to override a guard, for a Lua caller or at a shell.
 local function how(g, cli)

@@ -6,14 +6,9 @@
 --   { people = { [lower-case username] = { status, org_roles = {...}, projects = { [groupId] = {...} } } },
 --     teams  = { [team name] = { members = { [lower-case username] = true }, projects = { [groupId] = {...} } } } }
 -- Only ACTIVE people count: a pending invitee cannot act as an owner.
-local M = {}
+local has = require("atlas_admin.util.list").has
 
-local function has(list, role)
-  for _, r in ipairs(list or {}) do
-    if r == role then return true end
-  end
-  return false
-end
+local M = {}
 M.has = has
 
 --- The owners of a state, found once per state (cached in it):

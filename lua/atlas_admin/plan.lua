@@ -88,9 +88,7 @@ function M.execute(client, step, ctx)
   if not args then error("atlas-admin: a plan step names no known write: " .. tostring(step.operation), 2) end
   local s = resolved(step, ctx)
   -- for the audit record: what the step knew before, and its organization
-  client._audit_now = { before = s.before, org = s.orgId }
-  local result, err, response = client[s.operation](client, args(s))
-  client._audit_now = nil
+  local result, err, response = client:_with_audit_context({ before = s.before, org = s.orgId }, s.operation, args(s))
   if result ~= nil then M.learn(s, result, ctx) end
   return result, err, response
 end

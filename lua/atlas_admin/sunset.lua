@@ -15,11 +15,16 @@ M.REPLACEMENTS = "client:set_project_roles, client:add_project_user and client:a
 M.QUIET = setmetatable({ warn = false }, {
   __newindex = function() error("atlas-admin: sunset.QUIET is read-only", 2) end })
 
+-- The clients that saw the invitation endpoints gone (weak keys: a
+-- client's fact, kept here so that no module but client.lua writes a
+-- client's fields).
+local GONE = setmetatable({}, { __mode = "k" })
+
 --- Called with every failed call: remembers the sunset, explains it.
 function M.check(client, prepared, err)
   if prepared.resource ~= "invitations" or type(err) ~= "table" then return err end
-  if err.status == 410 or err.errorCode == "VERSION_GONE" then client._invitations_gone = true end
-  if client._invitations_gone and not err.sunset_explained then
+  if err.status == 410 or err.errorCode == "VERSION_GONE" then GONE[client] = true end
+  if GONE[client] and not err.sunset_explained then
     err.message = err.message .. " (the invitation endpoints are gone since their sunset on 2027-07-01; use "
       .. M.REPLACEMENTS .. ")"
     err.sunset_explained = true
@@ -29,7 +34,7 @@ end
 
 --- true once this client saw the invitation endpoints answer 410.
 function M.is_gone(client)
-  return client._invitations_gone == true
+  return GONE[client] == true
 end
 
 --- Whether set_project_roles and project_access still look at invitations.

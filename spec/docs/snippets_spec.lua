@@ -79,12 +79,12 @@ local EXPECT = {
   ["docs/api.md:Batches: many calls at once:lua"] = { "4/4 ", "\n1\tinvitation 602eb7429955214668d5b025 hello@example.com in "
     .. C.group_id .. ": GROUP_READ_ONLY", "\n3\tuser 6a1b2c3d4e5f60718293a4b1 alice@example.com ACTIVE: "
     .. "GROUP_DATA_ACCESS_READ_WRITE", "\n4\t1 user", "\n4\t0\n" },
-  ["docs/organizations.md:Who can reach a project, and why:lua"] = { "7 people can reach it, 8 ways in",
+  ["docs/organizations.md:Who can reach a project, and why:lua"] = { "7 people and 6 API keys or service accounts can reach it, 17 ways in",
     "dora@example.com +ACTIVE +team dba +GROUP_READ_ONLY" },
   ["docs/organizations.md:Offboarding: `client:offboard(orgId, username [, { dry_run = true }])` → report:lua"] = {
     "(dry run: nothing was changed)", "true\t1\n", "jane.smith@example.com from org " .. C.org_id .. ": removed everywhere" },
   ["docs/organizations.md:The whole organization: `client:org_access(orgId [, { projects = { names or ids } }])`:lua"] = {
-    "\n13\n", "ACTIVE\tORG_MEMBER\tGROUP_OWNER\tdba", "\n2\tGROUP_DATA_ACCESS_ADMIN\n" },
+    "\n28\n", "ACTIVE\tORG_MEMBER\tGROUP_OWNER\tdba", "\n2\tGROUP_DATA_ACCESS_ADMIN\n" },
   ["README.md:A short tour:lua"] = { "org user %x+ dana@example.com PENDING: ORG_MEMBER", "removed everywhere" },
 }
 

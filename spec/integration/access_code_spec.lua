@@ -9,6 +9,8 @@ local C = local_server.credentials
 local ORG, GID = C.org_id, C.group_id
 local PROD = C.projects.prod.id
 local N_PROJECTS = 5
+-- a plan of a file naming identities reads a page of API keys and one of service accounts, one access list each
+local IDENTITIES = 2 + C.n_api_keys + C.n_service_accounts
 
 local function writes(srv)
   local out = {}
@@ -67,6 +69,12 @@ describe("access as code", function()
 
   it("reads in pages(users) + pages(teams) + pages(projects) + 2 x projects requests", function()
     local spec = assert(client:export_access(ORG))
+    -- a file that names API keys or service accounts also reads them: their pages, one access list each,
+    -- each project's service accounts
+    local n0 = srv:count(function() return client:plan_access(spec) end)
+    assert.equal(1 + 1 + 1 + 2 * N_PROJECTS + IDENTITIES + N_PROJECTS, n0)
+    spec.api_keys, spec.service_accounts = nil, nil
+    for _, p in pairs(spec.projects) do p.api_keys, p.service_accounts = nil, nil end
     local n, plan = srv:count(function() return client:plan_access(spec) end)
     assert.equal(1 + 1 + 1 + 2 * N_PROJECTS, n) -- 157 org users fit one page of 500
     assert.equal(n, plan.requests)
@@ -103,7 +111,7 @@ describe("access as code", function()
     local n, report = srv:count(function() return client:apply_access(plan) end)
     assert.equal(12, report.summary.applied)
     -- the reads again, then fewer writes than changes: one request per person
-    assert.equal(3 + 2 * 5, report.requests.reads)
+    assert.equal(3 + 2 * 5 + IDENTITIES + 5, report.requests.reads) -- the export names identities: they are read
     assert.is_true(report.requests.writes <= #plan.changes)
     assert.equal(report.requests.reads + report.requests.writes, n)
     -- dana, someone new, cost one request: org roles, project roles and a team together

@@ -13,6 +13,8 @@ local BOB, FRANK = C.org_users["bob@example.com"], C.org_users["frank@example.co
 local N_PROJECTS = 5 -- the org's projects in the fixture
 local ORG_USER_PAGES = 2 -- 157 active and pending org users, 100 a page (the helpers' own listings)
 local MODEL_USER_PAGES = 1 -- the same, 500 a page (the read model's listing)
+-- the read model's identity reads: a page of API keys and one of service accounts, one access list each
+local IDENTITIES = 2 + C.n_api_keys + C.n_service_accounts
 
 local function writes(srv)
   local out = {}
@@ -362,9 +364,9 @@ describe("organization helpers", function()
     it("reads the whole org in U + T + P + 2 x projects requests", function()
       -- the first read on a client also answers a digest challenge per new connection (at most 16)
       local first = count(function() return assert(client:org_access(ORG)) end)
-      assert.is_true(first <= MODEL_USER_PAGES + 1 + 1 + 2 * N_PROJECTS + 16, first)
+      assert.is_true(first <= MODEL_USER_PAGES + 1 + 1 + IDENTITIES + 3 * N_PROJECTS + 16, first)
       local n, model = count(function() return client:org_access(ORG) end)
-      assert.equal(MODEL_USER_PAGES + 1 + 1 + 2 * N_PROJECTS, n)
+      assert.equal(MODEL_USER_PAGES + 1 + 1 + IDENTITIES + 3 * N_PROJECTS, n) -- + each project's service accounts
       assert.equal(n, model.requests)
       assert.equal(157, #model.people)
       local bob = model.person["bob@example.com"]
@@ -388,13 +390,13 @@ describe("organization helpers", function()
     it("reads only the projects asked for, by name or id: U + T + P + 2 each", function()
       assert(client:org_access(ORG)) -- the connections' digest challenges
       local n, model = count(function() return client:org_access(ORG, { projects = { "prod", STAGING } }) end)
-      assert.equal(MODEL_USER_PAGES + 1 + 1 + 2 * 2, n)
+      assert.equal(MODEL_USER_PAGES + 1 + 1 + IDENTITIES + 3 * 2, n)
       assert.equal(2, #model.projects)
       local n2, none, err = count(function() return client:org_access(ORG, { projects = { "prd" } }) end)
       assert.is_nil(none)
       assert.equal("not_found", err.kind)
       assert.equal("projects[1]", err.field)
-      assert.equal(MODEL_USER_PAGES + 1 + 1, n2)
+      assert.equal(MODEL_USER_PAGES + 1 + 1 + IDENTITIES, n2)
       local n3, _, bad = count(function() return client:org_access(ORG, { project = { "prod" } }) end)
       assert.equal(0, n3)
       assert.equal("project", bad.field)
@@ -406,7 +408,7 @@ describe("organization helpers", function()
       assert(quiet:get_org_user(ORG, BOB.id))
       assert(quiet:org_access(ORG)) -- the connections' digest challenges
       local n, model = count(function() return quiet:org_access(ORG) end)
-      assert.equal(MODEL_USER_PAGES + 1 + 1 + N_PROJECTS, n)
+      assert.equal(MODEL_USER_PAGES + 1 + 1 + IDENTITIES + 2 * N_PROJECTS, n)
       assert.same({}, model.invitations)
       quiet:close()
     end)
@@ -414,11 +416,26 @@ describe("organization helpers", function()
     it("answers who can reach a project and why, for no more requests than org_access", function()
       assert(client:org_access(ORG)) -- the connections' digest challenges
       local n, rows = count(function() return client:who_can_access(ORG, GID) end)
-      assert.equal(MODEL_USER_PAGES + 1 + 1 + 2, n)
-      local got = {}
+      assert.equal(MODEL_USER_PAGES + 1 + 1 + IDENTITIES + 3, n)
+      local got, identities = {}, {}
       for _, r in ipairs(rows) do
-        got[#got + 1] = r.username .. " " .. r.via .. (r.team and (":" .. r.team) or "") .. " " .. table.concat(r.roles, ",")
+        local line = r.username .. " " .. r.via .. (r.team and (":" .. r.team) or "") .. (r.org_role and (":" .. r.org_role)
+          or "") .. " " .. table.concat(r.roles, ",")
+        if r.via == "api_key" or r.via == "service_account" then identities[#identities + 1] = line
+        else got[#got + 1] = line end
       end
+      -- the API keys and service accounts that reach it, after the people: an ORG_OWNER key reaches every project
+      assert.same({
+        "atlas-admin test suite (owner) api_key GROUP_OWNER",
+        "atlas-admin test suite (owner) api_key:ORG_OWNER GROUP_OWNER",
+        "atlas-admin test suite (read-only) api_key GROUP_READ_ONLY",
+        "atlas-admin test suite (read-only) api_key:ORG_READ_ONLY GROUP_READ_ONLY",
+        "atlas-admin-tests service_account GROUP_OWNER",
+        "atlas-admin-tests service_account:ORG_OWNER GROUP_OWNER",
+        "legacy-admin api_key:ORG_OWNER GROUP_OWNER",
+        "metrics-exporter service_account GROUP_OBSERVABILITY_VIEWER",
+        "terraform-runner service_account:ORG_READ_ONLY GROUP_READ_ONLY",
+      }, identities)
       assert.same({
         "alice@example.com direct GROUP_DATA_ACCESS_READ_ONLY,GROUP_READ_ONLY",
         "bob@example.com direct GROUP_OWNER",
@@ -429,7 +446,8 @@ describe("organization helpers", function()
         "jane.smith@example.com invitation GROUP_READ_ONLY",
         "org.owner@example.com org_owner GROUP_OWNER",
       }, got)
-      assert.matches("^7 people can reach it, 8 ways in\n", tostring(rows))
+      assert.matches("^7 people and 6 API keys or service accounts can reach it, 17 ways in\n", tostring(rows))
+      assert.matches("\n  legacy%-admin +ACTIVE +API key %(ORG_OWNER: every project%) +GROUP_OWNER", tostring(rows))
       assert.matches("\n  dora@example.com +ACTIVE +team dba +GROUP_READ_ONLY", tostring(rows))
       local _, err = client:who_can_access(ORG, "nope")
       assert.equal("groupId", err.field)

@@ -21,8 +21,10 @@ local function clean_fixture()
       teamIds = { TEAM } }
   end
   local data = {
-    api_keys = { { public_key = C.public_key, private_key = C.private_key,
-      roles = { [CLEAN_ORG] = "ORG_READ_ONLY", [APP] = "GROUP_READ_ONLY" } } },
+    -- the key the suite reads with: restricted to this machine, and in use (else a finding itself)
+    api_keys = { { id = "5c1ea5c1ea5c1ea5c1ea5c99", desc = "review reader", public_key = C.public_key,
+      private_key = C.private_key, roles = { [CLEAN_ORG] = "ORG_READ_ONLY", [APP] = "GROUP_READ_ONLY" },
+      accessList = { { ipAddress = "127.0.0.1", lastUsed = "-1d" } } } },
     orgs = { { id = CLEAN_ORG, name = "Clean", teams = { { id = TEAM, name = "app-team" } },
       users = { user(1, { "ORG_OWNER" }), user(2, { "ORG_OWNER" }),
         user(3, { "ORG_MEMBER" }, { { groupId = APP, groupRoles = { "GROUP_OWNER" } } }) } } },

@@ -58,6 +58,9 @@ local function load_credentials(path)
   for _, t in ipairs(org.teams) do teams[t.name] = t end
   for _, p in ipairs(data.projects) do projects[p.name] = p end
   local gen = org.generate_users
+  local api_keys, service_accounts = {}, {}
+  for _, k in ipairs(data.api_keys) do if k.desc then api_keys[k.desc] = k end end
+  for _, a in ipairs(data.service_accounts) do if a.name then service_accounts[a.name] = a end end
   return {
     public_key = owner.public_key, private_key = owner.private_key,
     viewonly_public_key = viewer.public_key, viewonly_private_key = viewer.private_key,
@@ -77,6 +80,9 @@ local function load_credentials(path)
     org_id = org.id, other_org_id = data.orgs[2] and data.orgs[2].id,
     org_users = org_users, teams = teams, projects = projects,
     generated_org_users = gen and gen.count or 0, -- ACTIVE ORG_MEMBERs with roles in big_group_id
+    -- the organization's API keys (by desc) and service accounts (by name), as the read model sees them
+    api_keys = api_keys, service_accounts = service_accounts,
+    n_api_keys = #data.api_keys, n_service_accounts = #data.service_accounts,
   }
 end
 M.credentials = load_credentials(M.fixtures)

@@ -131,9 +131,9 @@ colour: blue
         .. "roles are GROUP_ roles (e.g. GROUP_READ_ONLY), and organization roles are set with set_org_roles",
       "16: projects.prod.users.fay@example.com[2]: role \"GROUP_OWNER\" is listed twice (also at "
         .. "projects.prod.users.fay@example.com[1]); list each role once",
-      "17: projects.prod.team: unknown key \"team\" (a project takes users:, invitations: and teams:)",
-      "18: projects.staging: is empty: give users:, invitations: and teams: (or delete the project's line)",
-      "19: colour: unknown key \"colour\" (an access file has org, users, teams and projects)",
+      "17: projects.prod.team: unknown key \"team\" (a project takes users:, invitations:, teams:, api_keys: and service_accounts:)",
+      "18: projects.staging: is empty: give users:, invitations:, teams:, api_keys: and service_accounts: (or delete the project's line)",
+      "19: colour: unknown key \"colour\" (an access file has org, users, teams, api_keys, service_accounts and projects)",
     }, got)
   end)
 

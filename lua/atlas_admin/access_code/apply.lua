@@ -44,6 +44,7 @@ local writes_mod = require "atlas_admin.access_code.writes"
 local M = {}
 
 local ID_FIELDS = { "userId", "teamId", "groupId", "invitationId" }
+local check_secrets_dir, keep_secret -- (below: the secrets of the identities a plan creates)
 
 local function bad(field, message)
   return nil, errors.validation(field, message, "apply_access")
@@ -59,7 +60,12 @@ local function check_list(values, field, what, extra)
   for i = 1, n do
     if type(values[i]) ~= "string" then return bad(field, field .. " must be a values of strings") end
   end
-  if what == "none" then
+  if what == "address" then
+    for i = 1, n do
+      local ok, f, message = core.check_access_address(values[i], field .. "[" .. i .. "]")
+      if not ok then return bad(f, message) end
+    end
+  elseif what == "none" then
     if n > 0 then return bad(field, field .. " must be empty for a team itself") end
   elseif what == "member" then
     if n > 1 or (n == 1 and values[1] ~= "member") then return bad(field, field .. " must be [] or [\"member\"]") end
@@ -122,6 +128,13 @@ local function check_plan(plan, extra)
       if not ok then return bad(field, message) end
     end
     if kind.project and not c.groupId then return bad(p .. ".groupId", p .. " names no project (groupId)") end
+    if c.name ~= nil or kind.identity or kind.roles == "address" then
+      ok, field, message = core.check_team_name(c.name, p .. ".name")
+      if not ok then return bad(field, message) end
+    end
+    if c.identityId ~= nil and (type(c.identityId) ~= "string" or not c.identityId:match("^[%w_]+$")) then
+      return bad(p .. ".identityId", p .. ".identityId must be an API key's id or a service account's client id")
+    end
     if c.project ~= nil and type(c.project) ~= "string" then return bad(p .. ".project", p .. ".project must be a name") end
     local okb, eb = check_list(c.before, p .. ".before", kind.roles, extra)
     if not okb then return nil, eb end
@@ -210,6 +223,61 @@ show.format("access_report", function(r)
 end)
 
 ---------------------------------------------------------------------------
+-- The secrets of the identities a plan creates
+---------------------------------------------------------------------------
+
+local function secret_path(dir, name)
+  return dir .. "/" .. name:gsub("[^%w%._%-]", "_")
+end
+
+-- A plan that creates an API key or a service account gets its secret
+-- back once: apply creates one only when told where secrets go (a
+-- directory it can write), checked before any write.
+check_secrets_dir = function(plan, dir)
+  local creates = {}
+  for _, c in ipairs(plan.changes) do
+    if c.action == "add" and kinds.of(c.kind).creates_secret then creates[#creates + 1] = render.line(c) end
+  end
+  if #creates == 0 then return true end
+  if dir == nil then
+    return nil, errors.validation("secrets_dir", "the plan creates " .. table.concat(creates, "; ") .. ", and Atlas "
+      .. "shows each one's secret once: give secrets_dir = DIR (CLI --secrets-dir DIR), a directory where each goes "
+      .. "to a new file readable by you alone; nothing was written", "apply_access")
+  end
+  local probe = secret_path(dir, ".atlas-admin-probe-" .. tostring(os.time()) .. "-" .. tostring(math.random(1e9)))
+  local f = io.open(probe, "wb")
+  if not f then
+    return nil, errors.validation("secrets_dir", "cannot create files in " .. string.format("%q", dir)
+      .. " (no such directory, or not writable); nothing was written", "apply_access")
+  end
+  f:close()
+  os.remove(probe)
+  return true
+end
+
+-- After a create: its id for the later writes, its secret in a new 0600 file.
+keep_secret = function(c, value, dir, ctx)
+  local kind = kinds.of(c.kind)
+  local id, secret, public = kind.created(value)
+  ctx.identity_ids[c.kind .. "\0" .. c.name] = id
+  c.identityId = id
+  local path = secret_path(dir, kind.file_name(c.name, public))
+  local ok, problem
+  if type(secret) == "userdata" or (type(secret) == "table" and secret.write_file) then
+    ok, problem = secret:write_file(path)
+  else
+    problem = "Atlas's answer carried no secret to keep"
+  end
+  if not ok then
+    return nil, errors.refused("secret", kind.identity.label .. " " .. c.name .. " was created (" .. tostring(id)
+      .. ") but its secret could not be kept in " .. path .. " (" .. errors.one_line(tostring(problem and (problem.message
+      or problem))) .. "): delete it or make it a new secret; stopping", "apply_access", { written = true })
+  end
+  c.secret_file = path
+  return true
+end
+
+---------------------------------------------------------------------------
 -- apply_access
 ---------------------------------------------------------------------------
 
@@ -235,10 +303,9 @@ function M.apply(client, plan, opts)
   if err then return nil, err end
   local model = state.model
   local guard_options = { max_removals = opts.max_removals or guards.DEFAULT_MAX_REMOVALS,
-    allow_no_org_owner = opts.allow_no_org_owner == true, allow_no_project_owner = opts.allow_no_project_owner == true }
-  fresh.options.max_removals = guard_options.max_removals
-  fresh.options.allow_no_org_owner = guard_options.allow_no_org_owner
-  fresh.options.allow_no_project_owner = guard_options.allow_no_project_owner
+    allow_no_org_owner = opts.allow_no_org_owner == true, allow_no_project_owner = opts.allow_no_project_owner == true,
+    allow_in_use = opts.allow_in_use == true }
+  for k, v in pairs(guard_options) do fresh.options[k] = v end
   local tripped = guards.check(model, fresh, guard_options)
   if tripped then
     tripped.operation = "apply_access"
@@ -260,6 +327,8 @@ function M.apply(client, plan, opts)
     return report
   end
   if #fresh.changes == 0 then return finish() end
+  ok, err = check_secrets_dir(fresh, opts.secrets_dir)
+  if not ok then return nil, err end
 
   -- the audit trail must take a record before the first write
   ok, err = client:_audit_event { time = os.date("!%Y-%m-%dT%H:%M:%SZ"), org = plan.org, operation = "apply_access",
@@ -275,10 +344,10 @@ function M.apply(client, plan, opts)
   local order = {}
   for level in pairs(levels) do order[#order + 1] = level end
   table.sort(order)
-  local ctx = { team_ids = {} }
+  local ctx = { team_ids = {}, identity_ids = {} }
   for _, t in ipairs(model.teams) do ctx.team_ids[t.name] = t.id end
   local batch_opts = { concurrency = concurrency, max_per_second = opts.max_per_second, progress = opts.progress }
-  local stopped, audit_err = false, nil
+  local stopped, audit_err, secret_err = false, nil, nil
   for _, level in ipairs(order) do
     if stopped then break end
     local items, of_item = {}, {}
@@ -308,6 +377,14 @@ function M.apply(client, plan, opts)
         if not written then report.changes[i].error = r.err end
       end
       if written and w.kind == "create_team" and type(r.value) == "table" then ctx.team_ids[w.key] = r.value.id end
+      if written and w.kind == "create_identity" and type(r.value) == "table" then
+        local c = report.changes[w.covers[1]]
+        local saved, problem = keep_secret(c, r.value, opts.secrets_dir, ctx)
+        if not saved then
+          c.error, stopped = problem, true
+          secret_err = secret_err or problem
+        end
+      end
       if not r.ok then stopped = true end
       if r.err and r.err.kind == "audit" then audit_err = audit_err or r.err end
     end
@@ -316,6 +393,10 @@ function M.apply(client, plan, opts)
   if stopped then
     read_back(client, fresh, report, concurrency)
     finish()
+  end
+  if secret_err then
+    secret_err.done = report
+    return nil, secret_err
   end
   if audit_err then
     audit_err.done = report

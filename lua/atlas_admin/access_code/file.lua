@@ -343,8 +343,95 @@ function Check:members_map(section, node, path)
 end
 
 -- A section of the file, as its shape says.
+-- name -> { roles = [...], access_list = [addresses], ... } (an API key or
+-- a service account: section.fields says which keys an entry takes)
+function Check:identity_map(section, node, path)
+  local out = {}
+  if self:null_section(node, path, section.what, "{}") then return nil end
+  for _, e in ipairs(self:entries(node, path, "names to { roles, access_list }")) do
+    local p = join(path, e.key.value)
+    self.lines[path .. "." .. e.key.value] = e.key.line
+    local ok_name = core.check_team_name(e.key.value, "the name")
+    if not ok_name then
+      local _, _, message = core.check_team_name(e.key.value, "the name")
+      self:problem(p, e.key.line, message)
+    end
+    local entry, ok = {}, ok_name
+    if e.value.kind ~= "map" then
+      self:problem(p, e.value.line, "must be a mapping like { roles: [ORG_MEMBER], access_list: [10.0.0.0/8] }")
+      ok = false
+    else
+      for _, f in ipairs(self:entries(e.value, p, "fields")) do
+        local key, fp = f.key.value, join(p, f.key.value)
+        local want = section.fields[key]
+        if not want then
+          local names = {}
+          for k in pairs(section.fields) do names[#names + 1] = k end
+          table.sort(names)
+          self:problem(fp, f.key.line, "unknown key " .. string.format("%q", key) .. " (an entry takes "
+            .. table.concat(names, ", ") .. ")")
+          ok = false
+        elseif want == "roles" then
+          entry.roles = self:roles(f.value, fp, section.roles)
+          ok = ok and entry.roles ~= nil
+        elseif want == "addresses" then
+          entry.access_list = self:addresses(f.value, fp)
+          ok = ok and entry.access_list ~= nil
+        else -- hours
+          local v = self:scalar(f.value, fp, "a number of hours")
+          local n = tonumber(v)
+          if not n or n ~= math.floor(n) or n < 8 or n > 8760 then
+            self:problem(fp, f.value.line, "must be a whole number of hours from 8 to 8760 (Atlas's bounds)")
+            ok = false
+          else
+            entry[key] = v
+          end
+        end
+      end
+      if not entry.roles and ok then
+        self:problem(p, e.value.line, "needs roles: (its organization roles, e.g. [ORG_MEMBER])")
+        ok = false
+      end
+    end
+    if ok then out[e.key.value] = entry end
+  end
+  return out
+end
+
+-- A list of IP addresses and CIDR blocks (an access list; [] is none).
+function Check:addresses(node, path)
+  if self:null_section(node, path, "access list entry", "[]") then return nil end
+  if node.kind == "empty" then return {} end
+  if node.kind ~= "list" then
+    self:problem(path, node.line, "must be a list of IP addresses or CIDR blocks, e.g. [10.0.0.0/8, 192.0.2.10]")
+    return nil
+  end
+  local out, seen, ok = {}, {}, true
+  for i, item in ipairs(node.items) do
+    local ip = path .. "[" .. i .. "]"
+    local v = self:scalar(item, ip, "an IP address or CIDR block")
+    if v then
+      local good, _, message = core.check_access_address(v, ip)
+      if not good then
+        self:problem(ip, item.line, self.strip(message, ip))
+        ok = false
+      elseif seen[v] then
+        self:problem(ip, item.line, v .. " is listed twice")
+        ok = false
+      else
+        seen[v] = true
+        out[#out + 1] = v
+      end
+    else
+      ok = false
+    end
+  end
+  return ok and out or nil
+end
+
 function Check:section(section, node, path, plain)
   if section.shape == "members" then return self:members_map(section, node, path) end
+  if section.shape == "identity" then return self:identity_map(section, node, path) end
   return self:roles_map(section, node, path, plain)
 end
 
@@ -599,8 +686,29 @@ end
 -- A section's values in canonical order: member lists without case.
 local function canonical_section(section, map)
   local out = {}
-  for k, v in pairs(map) do out[k] = sorted_list(v, section.shape == "members") end
+  for k, v in pairs(map) do
+    if section.shape == "identity" then
+      local entry = {}
+      for field, value in pairs(v) do entry[field] = type(value) == "table" and sorted_list(value) or value end
+      out[k] = entry
+    else
+      out[k] = sorted_list(v, section.shape == "members")
+    end
+  end
   return out
+end
+
+-- An identity's entry as a YAML flow mapping: { roles: [...], access_list: [...] }.
+local function flow_entry(section, entry)
+  local fields = {}
+  for field in pairs(section.fields) do fields[#fields + 1] = field end
+  table.sort(fields, function(a, b) return (a == "roles" and "" or a) < (b == "roles" and "" or b) end)
+  local parts = {}
+  for _, field in ipairs(fields) do
+    local v = entry[field]
+    if v ~= nil then parts[#parts + 1] = field .. ": " .. (type(v) == "table" and flow(v) or yaml_scalar(v)) end
+  end
+  return "{ " .. table.concat(parts, ", ") .. " }"
 end
 
 -- The spec in its canonical order (sorted keys and lists): what both
@@ -629,7 +737,8 @@ local function dump_yaml(spec)
   local function section_lines(section, map, indent)
     line(indent .. section.key .. ":" .. (next(map) and "" or " {}"))
     for _, k in ipairs(sorted_keys(map, section.keys == "username")) do
-      line(indent .. "  " .. yaml_scalar(k) .. ": " .. flow(map[k]))
+      line(indent .. "  " .. yaml_scalar(k) .. ": " .. (section.shape == "identity" and flow_entry(section, map[k])
+        or flow(map[k])))
     end
   end
   line("org: " .. yaml_scalar(c.org))

@@ -10,6 +10,24 @@ local schedule = require "atlas_admin.access_code.schedule"
 local M = {}
 
 M.DEFAULT_MAX_REMOVALS = 10
+M.IN_USE_DAYS = 30 -- an identity used more recently than this is "in use"
+
+--- The newest use an identity shows: its access list entries' and its
+-- secrets' last use (ISO 8601), or nil.
+function M.last_used(e)
+  local last
+  for _, a in ipairs(e.access_list or {}) do
+    if a.last_used and (not last or a.last_used > last) then last = a.last_used end
+  end
+  for _, s in ipairs(e.secrets or {}) do
+    if s.last_used and (not last or s.last_used > last) then last = s.last_used end
+  end
+  return last
+end
+
+function M.days_ago(days)
+  return os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - days * 86400)
+end
 
 local function project_label(model, gid)
   local p = model.project[gid] or (model.all_projects and model.all_projects[gid])
@@ -69,6 +87,22 @@ M.LIST = {
         .. "Project Owner: no active person or team member with GROUP_OWNER and no ORG_OWNER in the organization"
     end
     if g.prefix and g.prefix.resource ~= "org" then return partway(g.prefix, g.model) end
+  end },
+  { name = "in_use", option = "allow_in_use", flag = "--allow-in-use", check = function(g)
+    local used = {}
+    for _, c in ipairs(g.plan.changes) do
+      local kind = kinds.of(c.kind)
+      local e = c.action == "remove" and kind.identity and g.model[kind.identity.index]
+        and g.model[kind.identity.index][c.identityId]
+      local last = e and M.last_used(e)
+      if last and last >= M.days_ago(M.IN_USE_DAYS) then
+        used[#used + 1] = kind.identity.label .. " " .. tostring(c.name) .. " (last used " .. last .. ")"
+      end
+    end
+    if #used > 0 then
+      return "the plan deletes " .. table.concat(used, ", ") .. ", in use within the last " .. M.IN_USE_DAYS
+        .. " days: whatever uses it will stop working"
+    end
   end },
   { name = "max_removals", option = "max_removals", flag = "--max-removals N", check = function(g)
     local n = M.removal_count(g.model, g.plan)

@@ -102,7 +102,8 @@ end
 local ACTION_ORDER = { add = 1, change = 2, remove = 3, unmanaged = 3 }
 
 local function holder(c)
-  return (c.username or c.team or ""):lower() .. " " .. (c.team and c.username and c.team or "")
+  return (c.username or c.team or c.name or ""):lower() .. " " .. (c.team and c.username and c.team or "")
+    .. (c.address or "")
 end
 
 function M.order(a, b)
@@ -131,7 +132,7 @@ function M.plan_with_state(client, spec, opts, operation, no_guards)
   local keys = {}
   for key in pairs(spec.projects or {}) do keys[#keys + 1] = key end
   table.sort(keys)
-  local state, unknown = state_mod.read(client, spec.org, keys, opts.concurrency)
+  local state, unknown = state_mod.read(client, spec.org, keys, opts.concurrency, state_mod.names_identities(spec))
   if not state then return nil, unknown end
   local model = state.model
   local ctx = { spec = spec, model = model, project_ids = state.project_ids, holders = {} }
@@ -184,7 +185,8 @@ function M.plan_with_state(client, spec, opts, operation, no_guards)
     fingerprint = state_mod.fingerprint(model), projects = project_ids,
     spec = file.check(spec, client._settings.extra_roles_set), -- a copy the caller cannot change under us
     options = { prune = opts.prune == true, max_removals = opts.max_removals or guards.DEFAULT_MAX_REMOVALS,
-      allow_no_project_owner = opts.allow_no_project_owner == true, allow_no_org_owner = opts.allow_no_org_owner == true },
+      allow_no_project_owner = opts.allow_no_project_owner == true, allow_no_org_owner = opts.allow_no_org_owner == true,
+      allow_in_use = opts.allow_in_use == true },
   }
   show.attach(plan, "access_plan")
   -- the guards judge every project the plan touches: read what they need

@@ -27,6 +27,9 @@ local ownership = require "atlas_admin.ownership"
 
 local M = {}
 
+-- The writes that make a holder the others may need (their ids): first.
+local CREATES = { create_team = true, create_identity = true }
+
 --- The state after the changes (a copy: state is not changed).  A person
 -- the changes bring in is PENDING: they own nothing until they accept.
 function M.planned_state(before, changes)
@@ -159,7 +162,7 @@ function M.writes(plan, model)
   end
   -- levels: grants before takes; an ownership taken after what replaces it
   for _, w in ipairs(writes) do
-    if w.kind == "create_team" then w.level = 0
+    if CREATES[w.kind] then w.level = 0
     elseif next(w.takes) then w.level = 3
     elseif w.takes_any then w.level = 2
     else w.level = 1 end

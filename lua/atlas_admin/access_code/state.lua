@@ -10,9 +10,20 @@ local M = {}
 M.CONCURRENCY = read.CONCURRENCY
 
 --- Reads the organization and the projects named by keys (names or ids;
--- nil: every project).  Returns state, unknown, or nil, err (model/read.lua).
-function M.read(client, org_id, keys, concurrency)
-  return read.read(client, org_id, keys, concurrency)
+-- nil: every project), and with identities its API keys and service
+-- accounts.  Returns state, unknown, or nil, err (model/read.lua).
+function M.read(client, org_id, keys, concurrency, identities)
+  return read.read(client, org_id, keys, concurrency, identities)
+end
+
+--- Whether a spec names API keys or service accounts anywhere (then a plan
+-- reads them; else it spends no request on them).
+function M.names_identities(spec)
+  if spec.api_keys or spec.service_accounts then return true end
+  for _, project in pairs(spec.projects or {}) do
+    if project.api_keys or project.service_accounts then return true end
+  end
+  return false
 end
 
 -- The facts a plan depends on as one canonical text: a line per person,
@@ -45,6 +56,15 @@ local function canonical(model)
     end
     table.sort(rows)
     for _, r in ipairs(rows) do out[#out + 1] = r end
+  end
+  -- API keys and service accounts, when read (their access lists' last use is not a change)
+  for _, part in ipairs { "api_keys", "service_accounts" } do
+    for _, e in ipairs(model[part] or {}) do
+      local addresses = {}
+      for i, a in ipairs(e.access_list) do addresses[i] = a.address end
+      out[#out + 1] = table.concat({ part, e.id, e.name or "", table.concat(e.org_roles, ","), map_text(e.projects),
+        table.concat(addresses, ",") }, "\t")
+    end
   end
   return table.concat(out, "\n")
 end

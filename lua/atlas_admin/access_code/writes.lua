@@ -71,13 +71,13 @@ local GROUPS = {
 }
 
 --- The batch call of a write.  ctx.team_ids: team name -> id, the teams
--- the apply created included.
+-- the apply created included; ctx.identity_ids likewise for API keys and
+-- service accounts.  A group of one kind's changes is the kind's to write.
 function M.item(w, plan, model, ctx)
-  if w.kind == "single" then
-    local c = plan.changes[w.covers[1]]
-    return kinds.of(c.kind).item(c, plan, ctx)
-  end
-  return GROUPS[w.kind](w, plan, model, ctx)
+  local c = plan.changes[w.covers[1]]
+  if w.kind == "single" then return kinds.of(c.kind).item(c, plan, ctx) end
+  if GROUPS[w.kind] then return GROUPS[w.kind](w, plan, model, ctx) end
+  return kinds.of(c.kind).group_item(w.covers, plan, ctx)
 end
 
 return M

@@ -40,6 +40,11 @@ M.OPTIONS = {
       :convert(tonumber)
     cmd:flag("--allow-no-project-owner", "Allow a plan that leaves a project with no Project Owner.")
     cmd:flag("--allow-no-org-owner", "Allow a plan that leaves the organization with no ORG_OWNER.")
+    cmd:flag("--allow-in-use", "Allow a plan that deletes an API key or service account used in the last 30 days.")
+  end,
+  secrets_dir = function(cmd)
+    cmd:option("--secrets-dir", "Where the secrets of the API keys and service accounts the plan creates go (one new "
+      .. "0600 file each); needed to create one."):argname("DIR")
   end,
   out = function(cmd) cmd:option("--out", "Also write the plan as JSON here (for apply --plan)."):argname("PLAN.json") end,
   detailed = function(cmd)
@@ -59,7 +64,7 @@ end
 
 local function plan_options(a)
   return { prune = a.prune or false, max_removals = a.max_removals, allow_no_project_owner = a.allow_no_project_owner
-    or false, allow_no_org_owner = a.allow_no_org_owner or false }
+    or false, allow_no_org_owner = a.allow_no_org_owner or false, allow_in_use = a.allow_in_use or false }
 end
 
 -- The options checked here, before any read, named as the CLI's flags.
@@ -140,7 +145,8 @@ M.COMMANDS = {
       return output.EXIT.ok
     end },
   { path = { "access", "apply" }, description = "Make the organization match an access file (or a saved plan).",
-    options = { "file", "plan_file", "prune", "guards", "yes", "concurrency", "plan_format", "verbose" }, output = false,
+    options = { "file", "plan_file", "prune", "guards", "secrets_dir", "yes", "concurrency", "plan_format", "verbose" },
+    output = false,
     default_output = "table",
     run = function(client, out, a, _, io_env)
       if (a.file == nil) == (a.plan == nil) then
@@ -184,7 +190,7 @@ M.COMMANDS = {
         return not declined
       end
       local opts = plan_options(a)
-      opts.concurrency, opts.confirm = a.concurrency, confirm
+      opts.concurrency, opts.confirm, opts.secrets_dir = a.concurrency, confirm, a.secrets_dir
       local report, err = client:apply_access(plan, opts)
       if not report then
         if in_sync then

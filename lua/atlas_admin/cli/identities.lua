@@ -127,7 +127,8 @@ local function deliver_secret(out, a, result, holder, field, label, created)
     local value = printable(result, a.show_secret)
     out:json { [label] = value, secret_file = written }
   else
-    out.stdout:write(tostring(result), "\n")
+    -- (the result's line tells a Lua user how to read the secret: here the options did)
+    out.stdout:write((tostring(result):gsub(" %(:reveal%(%) or :write_file%(path%)%)", "")), "\n")
     if a.show_secret then out.stdout:write("secret (shown once): ", secret:reveal(), "\n") end
     if written then out.stdout:write("secret written to ", written, " (mode 0600)\n") end
   end

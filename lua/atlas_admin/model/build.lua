@@ -10,7 +10,16 @@
 --     invitations = { [groupId] = { { id, username, roles, expires_at, created }, ... } }   pending legacy ones
 --     person = { [lower-case username] = person }, team = { [name] = team },
 --     project = { [id] = project, [name] = project },
---     all_projects = { [id] = { id, name } }            every project of the org, read or not }
+--     all_projects = { [id] = { id, name } }            every project of the org, read or not
+--     api_keys = { { id, name (its desc), desc, public_key, org_roles, projects = { [groupId] = roles },
+--                    access_list = { { address, last_used, last_address, count } } }, ... }
+--     service_accounts = { { id (its clientId), name, description, created, org_roles,
+--                    projects = { [groupId] = roles } (the projects read),
+--                    access_list = { { address, last_used, last_address, count } },
+--                    secrets = { { id, created, expires_at, last_used } } }, ... }
+--       (with identities read: model/read.lua); api_key, service_account: by id }
+-- No secret is kept: a key's private part and a secret's masked value are
+-- left out of the model.
 local list = require "atlas_admin.util.list"
 local show = require "atlas_admin.show"
 local text = require "atlas_admin.util.text"
@@ -88,5 +97,68 @@ function M.build(org_id, users, teams, projects, project_teams, invitations)
   return show.attach(model, "org_access")
 end
 
+
+-- An access list entry as the model keeps it (both kinds' field names).
+local function entry(a)
+  return { address = a.cidrBlock or a.ipAddress, last_used = date(a.lastUsed or a.lastUsedAt),
+    last_address = a.lastUsedAddress, count = a.count or a.requestCount }
+end
+
+local function entries(listed)
+  local out = {}
+  for i, a in ipairs(listed or {}) do out[i] = entry(a) end
+  table.sort(out, function(a, b) return tostring(a.address) < tostring(b.address) end)
+  return out
+end
+
+--- Adds the organization's API keys and service accounts to a model:
+-- keys and accounts as listed, project_accounts[groupId] the service
+-- accounts of each project read, access_lists[id] each one's access list.
+function M.identities(model, keys, accounts, project_accounts, access_lists)
+  model.api_keys, model.api_key = {}, {}
+  for _, k in ipairs(keys) do
+    local org_roles, projects = {}, {}
+    for _, r in ipairs(k.roles or {}) do
+      if r.groupId then
+        projects[r.groupId] = projects[r.groupId] or {}
+        table.insert(projects[r.groupId], r.roleName)
+      elseif r.roleName then
+        org_roles[#org_roles + 1] = r.roleName
+      end
+    end
+    for _, roles in pairs(projects) do table.sort(roles) end
+    table.sort(org_roles)
+    local key = { id = k.id, name = k.desc, desc = k.desc, public_key = k.publicKey, org_roles = org_roles,
+      projects = projects, access_list = entries(access_lists[k.id]) }
+    model.api_keys[#model.api_keys + 1] = key
+    model.api_key[k.id] = key
+  end
+  model.service_accounts, model.service_account = {}, {}
+  for _, a in ipairs(accounts) do
+    local secrets = {}
+    for i, s in ipairs(a.secrets or {}) do
+      secrets[i] = { id = s.id, created = date(s.createdAt), expires_at = date(s.expiresAt),
+        last_used = date(s.lastUsedAt) }
+    end
+    local account = { id = a.clientId, name = a.name, description = a.description, created = date(a.createdAt),
+      org_roles = list.sorted(a.roles), projects = {}, access_list = entries(access_lists[a.clientId]),
+      secrets = secrets }
+    model.service_accounts[#model.service_accounts + 1] = account
+    model.service_account[a.clientId] = account
+  end
+  for gid, list_of in pairs(project_accounts) do
+    for _, a in ipairs(list_of) do
+      local account = model.service_account[a.clientId]
+      if account then account.projects[gid] = list.sorted(a.roles) end
+    end
+  end
+  local function by_name(a, b)
+    if (a.name or "") ~= (b.name or "") then return (a.name or "") < (b.name or "") end
+    return a.id < b.id
+  end
+  table.sort(model.api_keys, by_name)
+  table.sort(model.service_accounts, by_name)
+  return model
+end
 
 return M

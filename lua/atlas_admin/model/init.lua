@@ -10,9 +10,13 @@
 --   the org users' pages + the teams' pages + the projects' pages (500 a page)
 --   + per project read: its teams and, until the invitations' sunset, its
 --     legacy invitations
--- requests = U + T + P + 2 x projects (1 x projects after the sunset or
--- with legacy_invitations = false), in two concurrent rounds;
--- model.requests says what it spent.  The model's shape: model/build.lua.
+-- and the API keys' and service accounts' pages, then one request per API
+-- key and per service account (its access list) and per project read (its
+-- service accounts):
+-- requests = U + T + P + K + S + 2 x projects (1 x projects after the
+-- sunset or with legacy_invitations = false) + keys + accounts + projects,
+-- in two concurrent rounds; model.requests says what it spent.  The
+-- model's shape: model/build.lua.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local options = require "atlas_admin.options"
@@ -33,7 +37,7 @@ function M.read(client, org_id, opts, operation)
   local checked, err = check_args(org_id, opts, operation)
   if not checked then return nil, err end
   local keys = checked.projects
-  local state, unknown = read.read(client, org_id, keys)
+  local state, unknown = read.read(client, org_id, keys, nil, true)
   if not state then return nil, unknown end
   if #unknown > 0 then
     for i, key in ipairs(keys) do

@@ -2,8 +2,9 @@
 -- the organization's access (org_access and who_can_access, access as
 -- code's plan and apply, the access review) reads it here, the same way.
 --
---   M.read(client, orgId, keys | nil, concurrency) -> state, unknown | nil, err
+--   M.read(client, orgId, keys | nil, concurrency [, identities]) -> state, unknown | nil, err
 --     keys: the projects to read (names or ids); nil: every project
+--     identities: also the organization's API keys and service accounts
 --     state = { model (model/build.lua), requests, project_ids = { [key] = groupId } }
 --     unknown: the keys that name no project of the organization
 --
@@ -11,7 +12,12 @@
 -- most Atlas gives), then per project read its teams and, until the
 -- invitations' sunset, its legacy invitations:
 --   pages(users) + pages(teams) + pages(projects) + 2 x projects
--- (1 x projects after the sunset), run concurrently (client:batch, 16 at a
+-- (1 x projects after the sunset); with identities, also the API keys'
+-- and service accounts' pages (first round), and one request per API key
+-- and per service account (its access list) and per project read (its
+-- service accounts: an API key's project roles come with the keys' listing):
+--   + pages(api keys) + pages(service accounts) + keys + accounts + projects
+-- All run concurrently (client:batch, 16 at a
 -- time): two round trips whatever the size, one when every key is an id
 -- (apply: the plan's projects go in the same batch as the listings).  The
 -- first read on a client also answers one digest challenge per new
@@ -45,16 +51,17 @@ local function run(client, calls, concurrency)
   return client:batch(calls, { concurrency = concurrency })
 end
 
-local function project_reads(client, gids)
+local function project_reads(client, gids, identities)
   local calls, legacy = {}, sunset.legacy_enabled(client)
   for _, gid in ipairs(gids) do
     calls[#calls + 1] = { "list_project_teams", gid }
     if legacy then calls[#calls + 1] = { "list_invitations", gid, nil, sunset.QUIET, n = 4 } end
+    if identities then calls[#calls + 1] = { "list_project_service_accounts", gid } end
   end
   return calls
 end
 
-function M.read(client, org_id, keys, concurrency)
+function M.read(client, org_id, keys, concurrency, identities)
   concurrency = concurrency or M.CONCURRENCY
   local page = { items_per_page = M.PAGE_SIZE }
   local calls = {
@@ -62,22 +69,28 @@ function M.read(client, org_id, keys, concurrency)
     { "list_teams", org_id },
     { "list_org_projects", org_id, page },
   }
+  if identities then
+    calls[4] = { "list_api_keys", org_id }
+    calls[5] = { "list_service_accounts", org_id }
+  end
+  local listings = #calls
   local all_ids = keys ~= nil
   for _, key in ipairs(keys or {}) do all_ids = all_ids and is_id(key) end
   local early = {}
   if all_ids then
-    for _, call in ipairs(project_reads(client, keys)) do
+    for _, call in ipairs(project_reads(client, keys, identities)) do
       calls[#calls + 1] = call
       early[#calls] = call
     end
   end
   local results, summary = run(client, calls, concurrency)
   if not results then return nil, summary end
-  for i = 1, 3 do
+  for i = 1, listings do
     if not results[i].ok then return nil, results[i].err end
   end
   local requests = summary.requests
   local users, teams, projects = results[1].value, results[2].value, results[3].value
+  local api_keys, accounts = identities and results[4].value, identities and results[5].value
 
   local by_id, by_name = {}, {}
   for _, p in ipairs(projects) do
@@ -102,16 +115,28 @@ function M.read(client, org_id, keys, concurrency)
   end
   table.sort(selected, function(a, b) return a.name < b.name end)
 
-  local project_teams, invitations = {}, {}
+  local project_teams, invitations, project_accounts, access_lists = {}, {}, {}, {}
   local function file(call, r)
-    local gid = call[2]
+    local id = call[#call] -- the project, or the identity whose access list it is
     if not r.ok then
       -- an invitation listing that met the sunset: there are none any more
       if not (call[1] == "list_invitations" and sunset.is_gone(client)) then return r.err end
     elseif call[1] == "list_project_teams" then
-      project_teams[gid] = r.value
+      project_teams[id] = r.value
+    elseif call[1] == "list_invitations" then
+      invitations[call[2]] = r.value
+    elseif call[1] == "list_project_service_accounts" then
+      project_accounts[id] = r.value
     else
-      invitations[gid] = r.value
+      access_lists[id] = r.value
+    end
+  end
+  -- per identity: its access list (the second round)
+  local identity_calls = {}
+  if identities then
+    for _, k in ipairs(api_keys) do identity_calls[#identity_calls + 1] = { "list_api_key_access_list", org_id, k.id } end
+    for _, a in ipairs(accounts) do
+      identity_calls[#identity_calls + 1] = { "list_service_account_access_list", org_id, a.clientId }
     end
   end
   if all_ids then
@@ -121,10 +146,21 @@ function M.read(client, org_id, keys, concurrency)
         if err then return nil, err end
       end
     end
+    calls = identity_calls
+    if #calls > 0 then
+      results, summary = run(client, calls, concurrency)
+      if not results then return nil, summary end
+      requests = requests + summary.requests
+      for i, r in ipairs(results) do
+        local err = file(calls[i], r)
+        if err then return nil, err end
+      end
+    end
   else
     local gids = {}
     for _, p in ipairs(selected) do gids[#gids + 1] = p.id end
-    calls = project_reads(client, gids)
+    calls = project_reads(client, gids, identities)
+    for _, call in ipairs(identity_calls) do calls[#calls + 1] = call end
     if #calls > 0 then
       results, summary = run(client, calls, concurrency)
       if not results then return nil, summary end
@@ -136,6 +172,9 @@ function M.read(client, org_id, keys, concurrency)
     end
   end
   local model = build.build(org_id, users, teams, selected, project_teams, invitations)
+  if identities then
+    build.identities(model, api_keys, accounts, project_accounts, access_lists)
+  end
   model.requests = requests
   model.all_projects = {}
   for id, p in pairs(by_id) do model.all_projects[id] = { id = id, name = p.name } end

@@ -11,14 +11,9 @@
 -- Only the fields named here are copied: the model's profile fields,
 -- phone numbers, countries, secrets and masked secret values never reach
 -- a review, whatever the model carries.
+local lists = require "atlas_admin.util.list"
 local M = {}
 
-local function sorted_copy(list)
-  local out = {}
-  for i, v in ipairs(list or {}) do out[i] = v end
-  table.sort(out)
-  return out
-end
 
 -- The first of several spellings of a field (the identities' part of the
 -- model uses Atlas's names or snake_case ones).
@@ -56,7 +51,7 @@ local function grant(identity, gid, how, roles, team)
     entry = { roles = {}, via = {} }
     identity.projects[gid] = entry
   end
-  entry.via[#entry.via + 1] = { how = how, team = team, roles = sorted_copy(roles) }
+  entry.via[#entry.via + 1] = { how = how, team = team, roles = lists.sorted(roles) }
   local seen = {}
   for _, r in ipairs(entry.roles) do seen[r] = true end
   for _, r in ipairs(roles) do
@@ -71,7 +66,7 @@ end
 
 local function new(kind, id, name, status, org_roles)
   return { kind = kind, id = id, name = tostring(name or id or "?"), status = status,
-    org_roles = sorted_copy(org_roles), projects = {} }
+    org_roles = lists.sorted(org_roles), projects = {} }
 end
 
 local function org_role_grants(identity, model)
@@ -86,7 +81,7 @@ end
 -- An org user (active or pending): own roles, their teams', org roles'.
 local function org_user(kind, p, model)
   local identity = new(kind, p.id, p.username, p.status, p.org_roles)
-  identity.teams = sorted_copy(p.teams)
+  identity.teams = lists.sorted(p.teams)
   for gid, roles in pairs(p.projects) do grant(identity, gid, "direct", roles) end
   for _, name in ipairs(p.teams) do
     local team = model.team[name]
@@ -178,7 +173,7 @@ M.KINDS = {
     collect = function(model, add)
       for _, t in ipairs(model.teams) do
         local identity = new("team", t.id, t.name, nil, {})
-        identity.members = sorted_copy(t.members)
+        identity.members = lists.sorted(t.members)
         for gid, roles in pairs(t.projects) do grant(identity, gid, "direct", roles) end
         add(identity)
       end

@@ -19,7 +19,7 @@ local M = {}
 function M.read(client, org_id)
   local ok, field, message = core.check_id(org_id, "orgId")
   if not ok then return nil, errors.validation(field, message, "access_review") end
-  local state, err = model_read.read(client, org_id, nil)
+  local state, err = model_read.read(client, org_id, nil, nil, true)
   if not state then return nil, err end
   return state.model
 end

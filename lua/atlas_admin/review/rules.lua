@@ -17,14 +17,9 @@
 --        model, project(gid) -> { id, name }, age(iso) -> days or nil,
 --        epoch(iso), cmd(words... or { words }) -> a shell command line,
 --        call(method, args...) -> a Lua call }
+local has = require("atlas_admin.util.list").has
 local M = {}
 
-local function has(list, value)
-  for _, v in ipairs(list or {}) do
-    if v == value then return true end
-  end
-  return false
-end
 
 local function plural(n, word) return n .. " " .. word .. (n == 1 and "" or "s") end
 

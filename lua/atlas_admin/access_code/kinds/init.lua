@@ -11,7 +11,13 @@ M.LIST = {
   require "atlas_admin.access_code.kinds.team_member",
   require "atlas_admin.access_code.kinds.project_user",
   require "atlas_admin.access_code.kinds.project_invitation",
-  (require "atlas_admin.access_code.kinds.project_team"), -- (one value: require also returns its path)
+  require "atlas_admin.access_code.kinds.project_team",
+  require "atlas_admin.access_code.kinds.api_key",
+  require "atlas_admin.access_code.kinds.api_key_access",
+  require "atlas_admin.access_code.kinds.project_api_key",
+  require "atlas_admin.access_code.kinds.service_account",
+  require "atlas_admin.access_code.kinds.service_account_access",
+  (require "atlas_admin.access_code.kinds.project_service_account"), -- (one value: require also returns its path)
 }
 
 M.BY_NAME = {}
