@@ -28,8 +28,12 @@ LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/lua54/?.so;;" lua5.
 # The rest start servers of their own (scripts/local-server.sh keeps one at a time)
 bash scripts/local-server.sh stop
 trap - EXIT
-# Access as code: an org of 1,000 people, 30 projects, 20 teams (its own server and fixture)
+# Access as code: an org of 1,000 people, 30 projects, 20 teams (its own server and fixture: bench/org_fixture.lua)
 LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/lua54/?.so;;" lua5.4 bench/access.lua
+# The read model, who and the access review with 50 API keys and 20 service accounts beside them: requests
+# against the formula, client CPU, the review's five formats (its own server and fixture; both VMs)
+LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/lua54/?.so;;" lua5.4 bench/identities.lua
+LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/luajit/?.so;;" luajit bench/identities.lua
 # Instructions per call against raw libcurl in C (callgrind: counts, not seconds)
 bash bench/callgrind.sh
 bash bench/openresty.sh

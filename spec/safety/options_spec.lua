@@ -14,6 +14,7 @@ local options = require "atlas_admin.options"
 
 local C = local_server.credentials
 local ORG, GID = C.org_id, C.group_id
+local KEY, SA = "65f0a1b2c3d4e5f601234505", "mdb_sa_id_6529e1d8c9f8f12c0e2a8f12" -- the fixture's ci-deploy, terraform-runner
 local INV = C.invitation_id
 local BOB = C.org_users["bob@example.com"].id
 local DBA = C.teams.dba.id
@@ -76,6 +77,37 @@ local ARGS = {
   access_review = function() return { ORG } end,
   batch = function() return { { { "remove_org_user", ORG, BOB } } } end,
   close = function() return {} end,
+  -- API keys and service accounts (api/api_keys.lua, api/service_accounts.lua)
+  list_api_keys = function() return { ORG } end,
+  get_api_key = function() return { ORG, KEY } end,
+  create_api_key = function() return { ORG, { desc = "probe", roles = { "ORG_MEMBER" } } } end,
+  update_api_key = function() return { ORG, KEY, { desc = "probe" } } end,
+  delete_api_key = function() return { ORG, KEY } end,
+  list_api_key_access_list = function() return { ORG, KEY } end,
+  add_api_key_access_list = function() return { ORG, KEY, { { ipAddress = "192.0.2.99" } } } end,
+  remove_api_key_access_entry = function() return { ORG, KEY, "192.0.2.10" } end,
+  list_project_api_keys = function() return { GID } end,
+  assign_api_key = function() return { GID, KEY, { "GROUP_READ_ONLY" } } end,
+  update_project_api_key = function() return { GID, KEY, { roles = { "GROUP_OWNER" } } } end,
+  unassign_api_key = function() return { GID, KEY } end,
+  list_service_accounts = function() return { ORG, nil, n = 2 } end,
+  get_service_account = function() return { ORG, SA } end,
+  create_service_account = function()
+    return { ORG, { name = "probe", description = "probe", roles = { "ORG_MEMBER" }, secretExpiresAfterHours = 8 } }
+  end,
+  update_service_account = function() return { ORG, SA, { name = "probe" } } end,
+  delete_service_account = function() return { ORG, SA } end,
+  service_account_projects = function() return { ORG, SA } end,
+  create_service_account_secret = function() return { ORG, SA, { secretExpiresAfterHours = 8 } } end,
+  delete_service_account_secret = function() return { ORG, SA, "66a0b1c2d3e4f50617283902" } end,
+  list_service_account_access_list = function() return { ORG, SA } end,
+  add_service_account_access_list = function() return { ORG, SA, { { ipAddress = "192.0.2.99" } } } end,
+  remove_service_account_access_entry = function() return { ORG, SA, "192.0.2.10" } end,
+  list_project_service_accounts = function() return { GID, nil, n = 2 } end,
+  get_project_service_account = function() return { GID, SA } end,
+  assign_service_account = function() return { GID, SA, { "GROUP_READ_ONLY" } } end,
+  update_project_service_account = function() return { GID, SA, { roles = { "GROUP_OWNER" } } } end,
+  unassign_service_account = function() return { GID, SA } end,
 }
 
 -- The listing a page iterator reads (its filter keys are that row's).

@@ -29,7 +29,9 @@ describe("operation rows", function()
       -- every call with a result says how it prints (show.lua)
       assert.equal(op.result ~= "none", op.presents ~= nil, name)
     end
-    assert.equal(34, n) -- 6 invitation calls, 6 project Cloud Users calls, the 22 of the organization level
+    -- 6 invitation calls, 6 project Cloud Users calls, the 22 of the organization level, 12 of API keys and
+    -- 16 of service accounts
+    assert.equal(62, n)
   end)
 
   it("only a create (POST of a new resource) is not idempotent", function()

@@ -301,7 +301,10 @@ function Transport:_exchange(method, url, headers, body, authorization, redact_b
   local elapsed = ngx.now() - started
   exchange.status, exchange.elapsed = status, elapsed
   exchange.response_head = redact_head(got:sub(1, head_end + 1))
-  exchange.response_body = resp_body ~= "" and (redact_bodies and "<redacted>" or resp_body) or nil
+  -- an answer that carries a secret Atlas shows once (a created API key or service account secret) is
+  -- never kept in a trace, whatever the trace's settings (core.secret_route names those answers)
+  local secret_answer = core.secret_route(method, url) ~= nil
+  exchange.response_body = resp_body ~= "" and ((redact_bodies or secret_answer) and "<redacted>" or resp_body) or nil
   return status, resp_headers, resp_body,
     { total_time = elapsed, new_connections = 0, request_sent = true, response_started = true, exchanges = { exchange } }
 end
