@@ -139,12 +139,11 @@ INSTALL_LUA = $(if $(filter 5.1,$(LUA_VERSION)),luajit,lua5.4)
 BINDIR ?= $(PREFIX)/bin
 
 install: $(INSTALL_CORE)
-	install -d $(DESTDIR)$(LIBDIR)/atlas_admin $(DESTDIR)$(LUADIR)/atlas_admin/ngx $(DESTDIR)$(LUADIR)/atlas_admin/cli \
-	  $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(LIBDIR)/atlas_admin $(DESTDIR)$(BINDIR)
 	install -m 755 $(INSTALL_CORE) $(DESTDIR)$(LIBDIR)/atlas_admin/core.so
-	install -m 644 lua/atlas_admin/*.lua $(DESTDIR)$(LUADIR)/atlas_admin/
-	install -m 644 lua/atlas_admin/ngx/*.lua $(DESTDIR)$(LUADIR)/atlas_admin/ngx/
-	install -m 644 lua/atlas_admin/cli/*.lua $(DESTDIR)$(LUADIR)/atlas_admin/cli/
+	# every module of lua/, folder by folder (the layers: http/, api/, converge/, model/, access_code/, ...)
+	cd lua && find atlas_admin -name '*.lua' | while read -r f; do \
+	  install -D -m 644 "$$f" "$(DESTDIR)$(LUADIR)/$$f" || exit 1; done
 	sed '1s|.*|#!/usr/bin/env $(INSTALL_LUA)|' bin/atlas-admin > $(DESTDIR)$(BINDIR)/atlas-admin
 	chmod 755 $(DESTDIR)$(BINDIR)/atlas-admin
 

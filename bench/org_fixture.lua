@@ -9,7 +9,7 @@
 --   local size = { people = 1000, projects = 30, teams = 20, api_keys = 50, service_accounts = 20 }
 --   org.write(size, "build/bench-x.json"); local srv = local_server.start { fixtures = path }
 --   org.budget(size, { projects = 30, identities = true }) -> total, terms (for printing)
-local pages = require "atlas_admin.pages"
+local pages = require "atlas_admin.http.pages"
 local read = require "atlas_admin.model.read"
 local cjson = require "cjson"
 

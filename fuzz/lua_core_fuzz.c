@@ -24,7 +24,7 @@ static lua_State *L;
 
 static const char *SCRIPT =
     "local core = require 'atlas_admin.core'\n"
-    "local retry = require 'atlas_admin.retry'\n"
+    "local retry = require 'atlas_admin.http.retry'\n"
     "local atlas = require 'atlas_admin'\n"
     "local client = assert(atlas.client{ auth = assert(atlas.digest('abcdefgh', 'k-1')), base_url = 'http://127.0.0.1:9' })\n"
     "return function(s)\n"

@@ -5,14 +5,14 @@ local cjson_safe = require "cjson.safe"
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local ngx_support = require "atlas_admin.ngx"
-local operations = require "atlas_admin.operations"
-local options = require "atlas_admin.options"
-local request = require "atlas_admin.request"
-local response = require "atlas_admin.response"
-local retry = require "atlas_admin.retry"
-local show = require "atlas_admin.show"
-local sunset = require "atlas_admin.sunset"
-local warnings = require "atlas_admin.warnings"
+local operations = require "atlas_admin.http.operations"
+local options = require "atlas_admin.http.options"
+local request = require "atlas_admin.http.request"
+local response = require "atlas_admin.http.response"
+local retry = require "atlas_admin.http.retry"
+local show = require "atlas_admin.util.show"
+local sunset = require "atlas_admin.http.sunset"
+local warnings = require "atlas_admin.http.warnings"
 
 local VERSION = "0.1.0"
 local NO_OPTIONS = options.NO_OPTIONS
@@ -77,7 +77,7 @@ function M.new(settings)
     _compiled = {},
   }, Client)
   if settings.auth_kind == "service_account" then
-    client._tokens = require("atlas_admin.token").new(settings, function() return (client:_transport_for()) end, json)
+    client._tokens = require("atlas_admin.http.token").new(settings, function() return (client:_transport_for()) end, json)
   end
   client._audit = settings.audit_sink
   return client
@@ -182,7 +182,7 @@ end
 function Client:_transfer(transport, prepared, bearer)
   local status, headers, body, info = transport:send(prepared.method, prepared.url,
     prepared.header_lines or prepared.headers, prepared.body, bearer, not prepared.idempotent)
-  if self._settings.trace then require("atlas_admin.trace").deliver(self._settings.trace, prepared.operation, info) end
+  if self._settings.trace then require("atlas_admin.http.trace").deliver(self._settings.trace, prepared.operation, info) end
   return status, headers, body, info
 end
 
@@ -269,7 +269,7 @@ function Client:_call(name, args, body, call_opts, filter)
   -- A write: one audit record with what was asked and what came of it.
   local value, res, failed = self:_execute(prepared)
   local context = self:_audit_context()
-  local record = require("atlas_admin.audit").record(prepared, operations.rows[name], args, body, value ~= nil, res,
+  local record = require("atlas_admin.http.audit").record(prepared, operations.rows[name], args, body, value ~= nil, res,
     failed, context and context.before, context and context.org)
   local ok, problem = pcall(self._audit.write, record)
   if not ok then
@@ -357,10 +357,10 @@ end
 M.check_self = check_self
 
 -- The calls, one thin method per operation row, grouped by resource.
-require("atlas_admin.invitations").install(Client, check_self)
-require("atlas_admin.users").install(Client, check_self)
-require("atlas_admin.organization").install(Client, check_self)
-require("atlas_admin.teams").install(Client, check_self)
+require("atlas_admin.api.invitations").install(Client, check_self)
+require("atlas_admin.api.project_users").install(Client, check_self)
+require("atlas_admin.api.organization").install(Client, check_self)
+require("atlas_admin.api.teams").install(Client, check_self)
 require("atlas_admin.api.api_keys").install(Client, check_self)
 require("atlas_admin.api.service_accounts").install(Client, check_self)
 
@@ -372,12 +372,12 @@ require("atlas_admin.api.service_accounts").install(Client, check_self)
 -- string interning; bench/openresty.sh).  spec/unit/lazy_methods_spec.lua
 -- checks that each module installs exactly the methods listed here.
 local LAZY_METHODS = {
-  ["atlas_admin.access"] = { "set_project_roles", "project_access", "remove_project_access" },
-  ["atlas_admin.org_helpers"] = { "set_org_roles", "set_team_members", "set_team_project_roles" },
+  ["atlas_admin.converge.project_access"] = { "set_project_roles", "project_access", "remove_project_access" },
+  ["atlas_admin.converge.organization"] = { "set_org_roles", "set_team_members", "set_team_project_roles" },
   ["atlas_admin.model"] = { "org_access", "who_can_access" },
-  ["atlas_admin.offboard"] = { "offboard" },
+  ["atlas_admin.converge.offboard"] = { "offboard" },
   ["atlas_admin.access_code"] = { "export_access", "plan_access", "apply_access" },
-  ["atlas_admin.batch"] = { "batch" },
+  ["atlas_admin.http.batch"] = { "batch" },
   ["atlas_admin.review"] = { "access_review" },
 }
 M.LAZY_METHODS = LAZY_METHODS

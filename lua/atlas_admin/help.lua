@@ -323,7 +323,7 @@ function M.text(what, sources)
   if not e then
     local names = {}
     for _, x in ipairs(M.ENTRIES) do names[#names + 1] = x[1] end
-    return "atlas.help: " .. require("atlas_admin.suggest").unknown("function", tostring(name), names)
+    return "atlas.help: " .. require("atlas_admin.util.suggest").unknown("function", tostring(name), names)
   end
   local out = { e[2], "  " .. e[3], "  " .. e[4] }
   if e[2]:find("call_options", 1, true) then out[#out + 1] = "  " .. CALL_OPTIONS end

@@ -29,7 +29,7 @@ if not ok_core then
 end
 local client = require "atlas_admin.client"
 local errors = require "atlas_admin.errors"
-local options = require "atlas_admin.options"
+local options = require "atlas_admin.http.options"
 
 local atlas = {
   _VERSION = client.VERSION,
@@ -77,14 +77,14 @@ end
 -- sets base_url unless opts has one.  opts.env (a table) replaces the
 -- process environment, for tests and embedders.
 function atlas.client_from_env(opts)
-  return require("atlas_admin.env").client(atlas, opts)
+  return require("atlas_admin.http.env").client(atlas, opts)
 end
 
 --- true when v is an error object returned by this library.
 atlas.is_error = errors.is_error
 
 --- The request a call would send ({ dry_run = true }) as a curl command line.
-atlas.to_curl = require("atlas_admin.curl").to_curl
+atlas.to_curl = require("atlas_admin.http.to_curl").to_curl
 
 --- Reads an access file (YAML or JSON; its path or its text): spec | nil, err
 -- (every problem, with its path and line).  See docs/access-as-code.md.

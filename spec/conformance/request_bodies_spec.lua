@@ -7,7 +7,7 @@
 -- drift between what we send and what Atlas documents fails this spec.
 local atlas = require "atlas_admin"
 local cjson = require "cjson.safe"
-local operations = require "atlas_admin.operations"
+local operations = require "atlas_admin.http.operations"
 local oa = require "openapi_check"
 
 local G, O = "32b6e34b3d91647abb20e7b8", "4888442a3354817a7320eb61"

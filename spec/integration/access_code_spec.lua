@@ -238,7 +238,7 @@ describe("access as code", function()
     assert.equal(n_before, #writes(srv))
     -- a plan round-tripped through JSON applies like the original
     plan = assert(plan_of(function(s) s.users["frank@example.com"] = { "ORG_READ_ONLY" } end))
-    local back = cjson.decode(require("atlas_admin.jsonenc").encode(plan))
+    local back = cjson.decode(require("atlas_admin.util.jsonenc").encode(plan))
     assert.equal(1, assert(client:apply_access(back)).summary.applied)
   end)
 

@@ -212,7 +212,7 @@ describe("the invitation resource", function()
         .. [[  --data '{"roles":["GROUP_OWNER"],"username":"o'\''brien@example.com"}']], cmd)
       assert.not_matches(C.private_key, cmd, 1, true)
       -- the shell reads the quoted body back exactly
-      local p = io.popen("sh -c 'printf %s " .. require("atlas_admin.curl").quote(req.body):gsub("'", "'\\''") .. "'")
+      local p = io.popen("sh -c 'printf %s " .. require("atlas_admin.http.to_curl").quote(req.body):gsub("'", "'\\''") .. "'")
       assert.equal(req.body, p:read("*a"))
       p:close()
       local sa = new_client { auth = assert(atlas.service_account(C.client_id, C.client_secret)) }

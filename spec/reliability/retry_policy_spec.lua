@@ -1,6 +1,6 @@
 -- The retry policy's pure parts: classification, Retry-After, backoff,
 -- the deadline.  No I/O.
-local retry = require "atlas_admin.retry"
+local retry = require "atlas_admin.http.retry"
 
 local PATCH = { operation = "update_invitation_by_id", idempotent = true }
 local POST = { operation = "create_invitation", idempotent = false }

@@ -146,7 +146,7 @@ describe("safety: access as code", function()
       local spec = export { "prod" }
       spec.users["frank@example.com"] = { "ORG_READ_ONLY" }
       local plan = assert(client:plan_access(spec))
-      return assert(cjson.decode((assert(require("atlas_admin.jsonenc").encode(plan)))))
+      return assert(cjson.decode((assert(require("atlas_admin.util.jsonenc").encode(plan)))))
     end
 
     local function refused(plan, opts, kind, field)

@@ -9,8 +9,8 @@
 local atlas = require "atlas_admin"
 local client_module = require "atlas_admin.client"
 local local_server = require "local_server"
-local operations = require "atlas_admin.operations"
-local options = require "atlas_admin.options"
+local operations = require "atlas_admin.http.operations"
+local options = require "atlas_admin.http.options"
 
 local C = local_server.credentials
 local ORG, GID = C.org_id, C.group_id

@@ -37,7 +37,7 @@ describe("lazily loaded client methods", function()
       local c = assert(atlas.client { base_url = "http://127.0.0.1:9", auth = assert(atlas.bearer("t")) })
       local stub = c.batch
       local results, summary = c:batch({})
-      print("batch:", type(results), type(summary), package.loaded["atlas_admin.batch"] ~= nil, c.batch ~= stub)
+      print("batch:", type(results), type(summary), package.loaded["atlas_admin.http.batch"] ~= nil, c.batch ~= stub)
       local plan, err = c:set_project_roles("not-an-id", "a@example.com", { "GROUP_READ_ONLY" })
       print("set_project_roles:", plan, err and err.kind, err and err.field)
     ]])

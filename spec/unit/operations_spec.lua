@@ -3,7 +3,7 @@
 -- No I/O: the client points at a port nothing listens on.
 local atlas = require "atlas_admin"
 local path_of = require("atlas_admin.errors").request_path
-local operations = require "atlas_admin.operations"
+local operations = require "atlas_admin.http.operations"
 
 local GID, UID = "32b6e34b3d91647abb20e7b8", "5f0e15e3d52a043fed8b1c93"
 

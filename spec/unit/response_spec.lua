@@ -1,7 +1,7 @@
 -- Response parsing on recorded answers (ATLAS.md): success, envelope,
 -- ApiError bodies, 401 hints, non-JSON and truncated bodies.
 local cjson = require "cjson.safe"
-local response = require "atlas_admin.response"
+local response = require "atlas_admin.http.response"
 
 local json = cjson.new()
 local PREPARED = {

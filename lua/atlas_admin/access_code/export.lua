@@ -4,7 +4,7 @@
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local kinds = require "atlas_admin.access_code.kinds"
-local options = require "atlas_admin.options"
+local options = require "atlas_admin.http.options"
 local state = require "atlas_admin.access_code.state"
 
 local M = {}

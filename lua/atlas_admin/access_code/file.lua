@@ -26,7 +26,7 @@
 -- bombs), as are files over 8 MiB and nesting deeper than 32.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local jsonenc = require "atlas_admin.jsonenc"
+local jsonenc = require "atlas_admin.util.jsonenc"
 local kinds = require "atlas_admin.access_code.kinds"
 
 local M = {}

@@ -4,7 +4,7 @@
 -- sent when one trips.
 local errors = require "atlas_admin.errors"
 local kinds = require "atlas_admin.access_code.kinds"
-local ownership = require "atlas_admin.ownership"
+local ownership = require "atlas_admin.model.ownership"
 local schedule = require "atlas_admin.access_code.schedule"
 
 local M = {}

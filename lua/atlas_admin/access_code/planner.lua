@@ -24,9 +24,9 @@ local file = require "atlas_admin.access_code.file"
 local guards = require "atlas_admin.access_code.guards"
 local kinds = require "atlas_admin.access_code.kinds"
 local model_read = require "atlas_admin.model.read"
-local options = require "atlas_admin.options"
+local options = require "atlas_admin.http.options"
 local render = require "atlas_admin.access_code.render"
-local show = require "atlas_admin.show"
+local show = require "atlas_admin.util.show"
 local state_mod = require "atlas_admin.access_code.state"
 
 local M = {}

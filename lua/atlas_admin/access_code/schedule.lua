@@ -23,7 +23,7 @@
 --   M.prefix_problem(model, plan)     nil, or what the first unsafe prefix leaves unowned
 local kinds = require "atlas_admin.access_code.kinds"
 local list = require "atlas_admin.util.list"
-local ownership = require "atlas_admin.ownership"
+local ownership = require "atlas_admin.model.ownership"
 
 local M = {}
 

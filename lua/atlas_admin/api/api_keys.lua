@@ -11,8 +11,8 @@ local access_address = require "atlas_admin.api.access_address"
 local core = require "atlas_admin.core"
 local created_secret = require "atlas_admin.api.created_secret"
 local errors = require "atlas_admin.errors"
-local pages = require "atlas_admin.pages"
-local show = require "atlas_admin.show"
+local pages = require "atlas_admin.http.pages"
+local show = require "atlas_admin.util.show"
 require "atlas_admin.api.identity_show" -- the presentations of the rows' results
 
 local M = {}

@@ -4,7 +4,7 @@
 -- once is never printed: its object says <redacted> by itself, and these
 -- lines only say that one is there.
 local core = require "atlas_admin.core"
-local show = require "atlas_admin.show"
+local show = require "atlas_admin.util.show"
 
 local M = {}
 

@@ -10,8 +10,8 @@
 -- (api/created_secret.lua).
 local access_address = require "atlas_admin.api.access_address"
 local created_secret = require "atlas_admin.api.created_secret"
-local pages = require "atlas_admin.pages"
-local show = require "atlas_admin.show"
+local pages = require "atlas_admin.http.pages"
+local show = require "atlas_admin.util.show"
 require "atlas_admin.api.identity_show" -- the presentations of the rows' results
 
 local M = {}

@@ -246,7 +246,7 @@ function M.main(argv, io_env)
     local lines = {}
     local fake = { write = function(_, ...) for _, s in ipairs { ... } do lines[#lines + 1] = s end end }
     rawset(io, "stderr", fake)
-    local ok, err = pcall(require("atlas_admin.trace").stderr, event)
+    local ok, err = pcall(require("atlas_admin.http.trace").stderr, event)
     rawset(io, "stderr", saved)
     if not ok then error(err, 0) end
     io_env.stderr:write(table.concat(lines))

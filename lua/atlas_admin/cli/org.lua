@@ -16,8 +16,8 @@
 local atlas = require "atlas_admin"
 local errors = require "atlas_admin.errors"
 local output = require "atlas_admin.cli.output"
-local owner_guards = require "atlas_admin.owner_guards"
-local plans = require "atlas_admin.plan"
+local owner_guards = require "atlas_admin.converge.owner_guards"
+local plans = require "atlas_admin.converge.steps"
 
 local M = {}
 

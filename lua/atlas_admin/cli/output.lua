@@ -4,7 +4,7 @@
 -- secret: results and errors never carry one (see errors.lua), and dry runs
 -- name the credential variables instead of their values (curl.lua).
 local cjson = require "cjson.safe"
-local jsonenc = require "atlas_admin.jsonenc"
+local jsonenc = require "atlas_admin.util.jsonenc"
 
 local M = {}
 

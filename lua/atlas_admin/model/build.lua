@@ -21,7 +21,7 @@
 -- No secret is kept: a key's private part and a secret's masked value are
 -- left out of the model.
 local list = require "atlas_admin.util.list"
-local show = require "atlas_admin.show"
+local show = require "atlas_admin.util.show"
 local text = require "atlas_admin.util.text"
 require "atlas_admin.model.who" -- how a model prints (its show format)
 

@@ -19,7 +19,7 @@
 -- model's shape: model/build.lua.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local options = require "atlas_admin.options"
+local options = require "atlas_admin.http.options"
 local read = require "atlas_admin.model.read"
 local who = require "atlas_admin.model.who"
 

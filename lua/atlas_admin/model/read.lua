@@ -23,7 +23,7 @@
 -- first read on a client also answers one digest challenge per new
 -- connection (at most the concurrency); later reads reuse them.
 local build = require "atlas_admin.model.build"
-local sunset = require "atlas_admin.sunset"
+local sunset = require "atlas_admin.http.sunset"
 
 local M = {}
 

@@ -1,7 +1,7 @@
 -- Who can reach a project of a read model, and why; and how a model and
 -- those rows print (tostring in a REPL, the CLI's table output).
 local list = require "atlas_admin.util.list"
-local show = require "atlas_admin.show"
+local show = require "atlas_admin.util.show"
 
 local M = {}
 

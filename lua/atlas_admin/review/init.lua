@@ -16,7 +16,7 @@
 local errors = require "atlas_admin.errors"
 local identities_mod = require "atlas_admin.review.identities"
 local rules = require "atlas_admin.review.rules"
-local suggest = require "atlas_admin.suggest"
+local suggest = require "atlas_admin.util.suggest"
 local rtime = require "atlas_admin.review.time"
 
 local M = {}

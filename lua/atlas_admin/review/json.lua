@@ -1,7 +1,7 @@
 -- The review as JSON: the data itself, keys sorted (the same review gives
 -- the same bytes).
 local cjson = require "cjson.safe"
-local jsonenc = require "atlas_admin.jsonenc"
+local jsonenc = require "atlas_admin.util.jsonenc"
 
 local M = {}
 

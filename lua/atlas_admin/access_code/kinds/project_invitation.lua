@@ -5,7 +5,7 @@
 -- invitation is unmanaged (prune deletes it).  A file never creates one.
 local list = require "atlas_admin.util.list"
 local project_user = require "atlas_admin.access_code.kinds.project_user"
-local sunset = require "atlas_admin.sunset"
+local sunset = require "atlas_admin.http.sunset"
 local text = require "atlas_admin.util.text"
 
 local K = { name = "project_invitation", words = "legacy invitations", group = "project",

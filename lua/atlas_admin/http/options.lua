@@ -2,8 +2,8 @@
 -- settings, or nil, err (kind "validation") naming the option and the fix.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local operations = require "atlas_admin.operations"
-local suggest = require "atlas_admin.suggest"
+local operations = require "atlas_admin.http.operations"
+local suggest = require "atlas_admin.util.suggest"
 
 local M = {}
 
@@ -280,7 +280,7 @@ function M.client(opts)
   s.clock = opts.clock
 
   -- The retry policy (retry.lua has the defaults and what is retried).
-  local retry = require "atlas_admin.retry"
+  local retry = require "atlas_admin.http.retry"
   s.retries, err = M.retries("retries", opts.retries == nil and retry.DEFAULTS.retries or opts.retries, "client")
   if not s.retries then return nil, err end
   for _, f in ipairs { "retry_base", "retry_max_wait", "retry_deadline" } do
@@ -327,7 +327,7 @@ function M.client(opts)
   -- now for appending, so a path that cannot be written fails here (last:
   -- nothing after it can fail and leave the file open).
   if opts.audit ~= nil then
-    local sink, problem = require("atlas_admin.audit").sink(opts.audit)
+    local sink, problem = require("atlas_admin.http.audit").sink(opts.audit)
     if not sink then return bad("audit", problem) end
     s.audit_sink = sink
   end
@@ -356,7 +356,7 @@ local CALL = { envelope = "boolean", pretty = "boolean", dry_run = "boolean", re
 
 -- The overrides of the owner guards (owner_guards.lua names them).
 local OVERRIDES = {}
-for _, g in ipairs(require("atlas_admin.owner_guards").GUARDS) do OVERRIDES[g.option] = "boolean" end
+for _, g in ipairs(require("atlas_admin.converge.owner_guards").GUARDS) do OVERRIDES[g.option] = "boolean" end
 
 local BATCH = { concurrency = "concurrency", max_per_second = "rate", progress = "callback", stop_on_error = "boolean",
   keep_responses = "boolean" }

@@ -20,7 +20,7 @@
 -- No secret can be in a record: bodies hold ids, usernames and roles, never
 -- a credential; responses (which carry people's names) are not recorded.
 local errors = require "atlas_admin.errors"
-local jsonenc = require "atlas_admin.jsonenc"
+local jsonenc = require "atlas_admin.util.jsonenc"
 
 local M = {}
 

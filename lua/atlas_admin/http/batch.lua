@@ -39,9 +39,9 @@
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local ngx_support = require "atlas_admin.ngx"
-local options = require "atlas_admin.options"
-local show = require "atlas_admin.show"
-local suggest = require "atlas_admin.suggest"
+local options = require "atlas_admin.http.options"
+local show = require "atlas_admin.util.show"
+local suggest = require "atlas_admin.util.suggest"
 
 local M = {}
 

@@ -36,7 +36,7 @@ end
 
 -- Retry-After in seconds (delta-seconds or an HTTP-date), or nil.
 local function retry_after(headers)
-  return require("atlas_admin.retry").parse_retry_after(headers["retry-after"])
+  return require("atlas_admin.http.retry").parse_retry_after(headers["retry-after"])
 end
 
 -- status/headers/raw: from the transport.  prepared: the request (its

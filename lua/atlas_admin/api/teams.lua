@@ -4,8 +4,8 @@
 -- apply to every member; see org_helpers.lua for the desired-state calls
 -- by team name.
 local errors = require "atlas_admin.errors"
-local pages = require "atlas_admin.pages"
-local show = require "atlas_admin.show"
+local pages = require "atlas_admin.http.pages"
+local show = require "atlas_admin.util.show"
 
 local M = {}
 

@@ -10,8 +10,8 @@
 -- later (one step at a time here, or as client:batch items).  A step may
 -- name a team that does not exist yet (team = name, no teamId): the id of
 -- a create_team step earlier in the same run is filled in.
-local show = require "atlas_admin.show"
-local sunset = require "atlas_admin.sunset"
+local show = require "atlas_admin.util.show"
+local sunset = require "atlas_admin.http.sunset"
 
 local M = {}
 

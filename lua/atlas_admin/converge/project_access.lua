@@ -19,12 +19,12 @@
 --   { operation = "add_project_user", groupId = ..., username = ..., roles = {...} }
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local invitations = require "atlas_admin.invitations"
-local options = require "atlas_admin.options"
-local plans = require "atlas_admin.plan"
+local invitations = require "atlas_admin.api.invitations"
+local options = require "atlas_admin.http.options"
+local plans = require "atlas_admin.converge.steps"
 local roles = require "atlas_admin.roles"
-local show = require "atlas_admin.show"
-local sunset = require "atlas_admin.sunset"
+local show = require "atlas_admin.util.show"
+local sunset = require "atlas_admin.http.sunset"
 local text = require "atlas_admin.util.text"
 
 local M = {}

@@ -30,7 +30,7 @@ function M.check(handler, prepared, headers)
   if deprecation then message = message .. " since " .. deprecation end
   if sunset then message = message .. "; it stops working on " .. sunset end
   if prepared.resource == "invitations" then
-    message = message .. "; use " .. require("atlas_admin.sunset").REPLACEMENTS .. " instead"
+    message = message .. "; use " .. require("atlas_admin.http.sunset").REPLACEMENTS .. " instead"
   end
   handler(message, {
     operation = prepared.operation, method = prepared.method, path = path,

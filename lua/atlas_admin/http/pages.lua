@@ -1,8 +1,8 @@
 -- Listings that come in pages ({ results, totalCount, links }): every
 -- "page" operation row is read through here, as a whole list (following
 -- the pages, one request each) or as an iterator that fetches page by page.
-local operations = require "atlas_admin.operations"
-local show = require "atlas_admin.show"
+local operations = require "atlas_admin.http.operations"
+local show = require "atlas_admin.util.show"
 
 local M = {}
 

@@ -8,7 +8,7 @@
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local shared = require "atlas_admin.ngx.tokens"
-local trace = require "atlas_admin.trace"
+local trace = require "atlas_admin.http.trace"
 
 local M = {}
 

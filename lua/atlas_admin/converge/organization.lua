@@ -9,10 +9,10 @@
 --   client:set_team_project_roles(groupId, orgId, teamName, roles) -> teamRole, changed, plan
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local invitations = require "atlas_admin.invitations"
-local options = require "atlas_admin.options"
-local owner_guards = require "atlas_admin.owner_guards"
-local plans = require "atlas_admin.plan"
+local invitations = require "atlas_admin.api.invitations"
+local options = require "atlas_admin.http.options"
+local owner_guards = require "atlas_admin.converge.owner_guards"
+local plans = require "atlas_admin.converge.steps"
 local roles = require "atlas_admin.roles"
 
 local M = {}

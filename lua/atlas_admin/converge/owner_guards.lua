@@ -83,7 +83,7 @@ function M.check(client, org_id, user, change, opts, operation, projects, plan)
   if not (check_org or check_projects) then return true end
 
   -- 1. Another active ORG_OWNER keeps the organization, and every project, owned.
-  local ownership = require "atlas_admin.ownership"
+  local ownership = require "atlas_admin.model.ownership"
   local before = { people = {}, teams = {} }
   local it = client:org_users(org_id, ACTIVE)
   for u in it do

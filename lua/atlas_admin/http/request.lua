@@ -15,7 +15,7 @@
 -- in a dry run or a trace as it is.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local suggest = require "atlas_admin.suggest"
+local suggest = require "atlas_admin.util.suggest"
 
 local M = {}
 
@@ -41,7 +41,7 @@ local PARAMS = {
 }
 
 local check_id = core.check_id
-local NO_OPTIONS = require("atlas_admin.options").NO_OPTIONS
+local NO_OPTIONS = require("atlas_admin.http.options").NO_OPTIONS
 local id_path = core.id_path -- checks the ids and joins the path in one call
 
 local function check_id_param(value, param)

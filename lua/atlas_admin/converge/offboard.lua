@@ -31,14 +31,14 @@
 -- and the org's usernames are read (their pages) to suggest close ones.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local invitations = require "atlas_admin.invitations"
-local options = require "atlas_admin.options"
-local org_helpers = require "atlas_admin.org_helpers"
-local owner_guards = require "atlas_admin.owner_guards"
-local plans = require "atlas_admin.plan"
-local show = require "atlas_admin.show"
-local suggest = require "atlas_admin.suggest"
-local sunset = require "atlas_admin.sunset"
+local invitations = require "atlas_admin.api.invitations"
+local options = require "atlas_admin.http.options"
+local org_helpers = require "atlas_admin.converge.organization"
+local owner_guards = require "atlas_admin.converge.owner_guards"
+local plans = require "atlas_admin.converge.steps"
+local show = require "atlas_admin.util.show"
+local suggest = require "atlas_admin.util.suggest"
+local sunset = require "atlas_admin.http.sunset"
 local text = require "atlas_admin.util.text"
 
 local M = {}

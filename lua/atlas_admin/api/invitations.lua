@@ -5,7 +5,7 @@
 -- nil, err[, response].
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local options = require "atlas_admin.options"
+local options = require "atlas_admin.http.options"
 local roles = require "atlas_admin.roles"
 
 local M = {}

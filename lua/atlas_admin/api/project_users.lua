@@ -3,7 +3,7 @@
 -- method per row of operations.lua, plus the page-following listing and
 -- its iterator.  Users invited through the deprecated invitations are not
 -- visible here, and the reverse (see access.lua for a view of both).
-local pages = require "atlas_admin.pages"
+local pages = require "atlas_admin.http.pages"
 
 local M = {}
 

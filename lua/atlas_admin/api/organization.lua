@@ -6,7 +6,7 @@
 -- roles.orgRoles, roles.groupRoleAssignments (their own project roles) and
 -- teamIds.  People invited through the deprecated project invitations are
 -- not org users (see access.lua and offboard.lua for both worlds).
-local pages = require "atlas_admin.pages"
+local pages = require "atlas_admin.http.pages"
 
 local M = {}
 
