@@ -99,7 +99,7 @@ check(model.requests == full, "org_access: model.requests " .. tostring(model.re
 
 -- 2. client:who_can_access(org, gid): the same read for one project
 local gid = org.id("bf", 1)
-local one, one_terms = org.budget(size, { identities = true, projects = 1 })
+local one, one_terms = org.budget(size, { identities = "roles", projects = 1 })
 m = measure(function(c) return assert(c:who_can_access(org.ORG, gid)) end)
 report("who_can_access", m, one, one_terms)
 local via = {}

@@ -158,9 +158,13 @@ function M.budget(size, opts)
   if opts.identities then
     terms[#terms + 1] = { "pages(API keys)", pages_of(keys, pages.PAGE_SIZE) }
     terms[#terms + 1] = { "pages(service accounts)", pages_of(accounts, pages.PAGE_SIZE) }
-    terms[#terms + 1] = { "3 x " .. read_projects .. " projects", 3 * read_projects }
-    terms[#terms + 1] = { "API keys", keys }
-    terms[#terms + 1] = { "service accounts", accounts }
+    -- each project's service accounts only when the org has any; no access lists for who_can_access
+    local per_project = accounts > 0 and 3 or 2
+    terms[#terms + 1] = { per_project .. " x " .. read_projects .. " projects", per_project * read_projects }
+    if opts.identities ~= "roles" then
+      terms[#terms + 1] = { "API keys", keys }
+      terms[#terms + 1] = { "service accounts", accounts }
+    end
   else
     terms[#terms + 1] = { "2 x " .. read_projects .. " projects", 2 * read_projects }
   end

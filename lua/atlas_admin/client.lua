@@ -4,6 +4,7 @@
 local cjson_safe = require "cjson.safe"
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
+local methods = require "atlas_admin.methods"
 local ngx_support = require "atlas_admin.ngx"
 local operations = require "atlas_admin.http.operations"
 local options = require "atlas_admin.http.options"
@@ -356,34 +357,19 @@ end
 
 M.check_self = check_self
 
--- The calls, one thin method per operation row, grouped by resource.
-require("atlas_admin.api.invitations").install(Client, check_self)
-require("atlas_admin.api.project_users").install(Client, check_self)
-require("atlas_admin.api.organization").install(Client, check_self)
-require("atlas_admin.api.teams").install(Client, check_self)
-require("atlas_admin.api.api_keys").install(Client, check_self)
-require("atlas_admin.api.service_accounts").install(Client, check_self)
+-- Every public method: the operation rows' calls, installed by the api/
+-- module of each resource, and the helpers (methods.lua says which module
+-- installs what, and what loads lazily).
+for _, module in ipairs(methods.CALL_MODULES) do require(module).install(Client, check_self) end
 
--- The helpers above single calls, batches and access as code: their
--- modules load on the first call of one of their methods (the stub below
--- installs the module's methods over the stubs, then calls the real one).
--- An app that only makes calls keeps them out of its heap: in nginx each
--- worker has its own, and a smaller heap is a shorter GC cycle (cheaper
--- string interning; bench/openresty.sh).  spec/unit/lazy_methods_spec.lua
--- checks that each module installs exactly the methods listed here.
-local LAZY_METHODS = {
-  ["atlas_admin.converge.project_access"] = { "set_project_roles", "project_access", "remove_project_access" },
-  ["atlas_admin.converge.organization"] = { "set_org_roles", "set_team_members", "set_team_project_roles" },
-  ["atlas_admin.model"] = { "org_access", "who_can_access" },
-  ["atlas_admin.converge.offboard"] = { "offboard" },
-  ["atlas_admin.access_code"] = { "export_access", "plan_access", "apply_access" },
-  ["atlas_admin.http.batch"] = { "batch" },
-  ["atlas_admin.review"] = { "access_review" },
-}
+local LAZY_METHODS = {}
+for _, h in ipairs(methods.HELPERS) do
+  if h.lazy then LAZY_METHODS[h.module] = h.methods end
+end
 M.LAZY_METHODS = LAZY_METHODS
 
-for module, methods in pairs(LAZY_METHODS) do
-  for _, method in ipairs(methods) do
+for module, names in pairs(LAZY_METHODS) do
+  for _, method in ipairs(names) do
     local stub
     stub = function(...)
       require(module).install(Client, check_self)

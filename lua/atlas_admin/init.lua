@@ -39,6 +39,8 @@ local atlas = {
   PROJECT_ROLES = core.project_roles(),
   --- The libcurl this module runs on ("8.5.0"), for bug reports.
   libcurl_version = core.libcurl_version,
+  --- Seconds on a monotonic clock (progress and timing).
+  monotonic = core.monotonic,
 }
 
 local function credential(kind, id, secret)
@@ -102,6 +104,40 @@ end
 -- the same access always gives the same text.
 function atlas.dump_access(spec, format)
   return require("atlas_admin.access_code.file").dump(spec, format)
+end
+
+--- A trace event as the lines trace = true prints (for a trace function
+-- that writes them elsewhere).
+function atlas.format_trace(event)
+  return require("atlas_admin.http.trace").format(event)
+end
+
+--- Whether v is the object holding a secret Atlas showed once (a created
+-- API key's privateKey, a service account secret): secret:reveal(),
+-- secret:write_file(path).
+function atlas.is_created_secret(v)
+  return core.credential_kind(v) == "created_secret"
+end
+
+--- One step of a desired-state helper's plan (report.plan, report.done),
+-- as a line: "add_org_user dana@example.com ORG_MEMBER in org ...".
+function atlas.describe_step(step)
+  return require("atlas_admin.converge.steps").describe(step)
+end
+
+--- Deterministic JSON (sorted keys; an empty table is []): text | nil, err.
+function atlas.encode_json(value)
+  return require("atlas_admin.util.jsonenc").encode(value)
+end
+
+--- The owner guards of set_org_roles and offboard (as access as code's):
+-- { { name, option, flag, help } }.
+function atlas.owner_guards()
+  local out = {}
+  for i, g in ipairs(require("atlas_admin.converge.owner_guards").GUARDS) do
+    out[i] = { name = g.name, option = g.option, flag = g.flag, help = g.help }
+  end
+  return out
 end
 
 --- A plan as its diff: what print(plan) shows, with options { color =

@@ -122,5 +122,19 @@ describe("atlas.help", function()
     end
     table.sort(missing)
     assert.same({}, missing)
+    -- and the registry (methods.lua) names every helper the client has
+    local methods = require "atlas_admin.methods"
+    local ops = require("atlas_admin.http.operations").rows
+    local registered = {}
+    for _, h in ipairs(methods.HELPERS) do for _, m in ipairs(h.methods) do registered[m] = true end end
+    local unregistered = {}
+    for name, v in pairs(Client) do
+      if type(v) == "function" and not name:find("^_") and not ops[name] and not registered[name]
+          and name ~= "close" and name ~= "is_closed" and name ~= "revoke_token" then
+        unregistered[#unregistered + 1] = name
+      end
+    end
+    table.sort(unregistered)
+    assert.same({}, unregistered)
   end)
 end)

@@ -12,7 +12,6 @@
 -- request, naming both.  Nothing else ever prints it: results are printed
 -- from a copy where the secret object stands as <redacted>.
 local atlas = require "atlas_admin"
-local core = require "atlas_admin.core"
 local output = require "atlas_admin.cli.output"
 
 local M = {}
@@ -97,7 +96,7 @@ end
 -- A copy of a result for printing: plain tables, every secret object as
 -- <redacted> (or its value, when show is set: --show-secret).
 local function printable(value, show)
-  if core.credential_kind(value) == "created_secret" then
+  if atlas.is_created_secret(value) then
     return show and value:reveal() or "<redacted>"
   end
   if type(value) ~= "table" then return value end
@@ -110,7 +109,7 @@ end
 -- holder[field] is the secret object; label names the result in JSON.
 local function deliver_secret(out, a, result, holder, field, label, created)
   local secret = holder and holder[field]
-  if core.credential_kind(secret) ~= "created_secret" then
+  if not atlas.is_created_secret(secret) then
     return out:error({ kind = "api", message = created .. " but Atlas's answer carried no secret" })
   end
   local written
@@ -303,7 +302,7 @@ M.COMMANDS = {
       if a.dry_run then return print_dry(out, account) end
       local holder
       for _, s in ipairs(account.secrets or {}) do
-        if core.credential_kind(s.secret) == "created_secret" then holder = s end
+        if atlas.is_created_secret(s.secret) then holder = s end
       end
       return deliver_secret(out, a, account, holder, "secret", "serviceAccount",
         "service account " .. tostring(account.clientId) .. " was created")

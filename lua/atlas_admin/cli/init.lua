@@ -8,7 +8,6 @@
 --                                           stdout_tty = false, stderr_tty = false })
 local atlas = require "atlas_admin"
 local bulk = require "atlas_admin.cli.bulk"
-local core = require "atlas_admin.core"
 local output = require "atlas_admin.cli.output"
 local parser = require "atlas_admin.cli.parser"
 
@@ -241,15 +240,7 @@ function M.main(argv, io_env)
     end,
   }
   if a.trace then client_opts.trace = function(event)
-    local saved = io.stderr
-    -- the library's own formatter, pointed at this run's stderr
-    local lines = {}
-    local fake = { write = function(_, ...) for _, s in ipairs { ... } do lines[#lines + 1] = s end end }
-    rawset(io, "stderr", fake)
-    local ok, err = pcall(require("atlas_admin.http.trace").stderr, event)
-    rawset(io, "stderr", saved)
-    if not ok then error(err, 0) end
-    io_env.stderr:write(table.concat(lines))
+    io_env.stderr:write(atlas.format_trace(event), "\n") -- the library's own formatter, on this run's stderr
   end end
   local client, err = atlas.client_from_env(client_opts)
   if not client then return out:error(err) end
@@ -260,7 +251,7 @@ function M.main(argv, io_env)
   end
   local ok, code = pcall(function()
     if row then return row.run(client, out, a, call_opts, io_env) end
-    if a.from_file then return bulk.run(client, out, a, io_env, core.monotonic) end
+    if a.from_file then return bulk.run(client, out, a, io_env, atlas.monotonic) end
     return COMMANDS[a.resource][a.action](client, out, a, call_opts)
   end)
   client:close { revoke = true } -- a service account's token is not left live (Atlas allows 100)

@@ -16,8 +16,6 @@
 local atlas = require "atlas_admin"
 local errors = require "atlas_admin.errors"
 local output = require "atlas_admin.cli.output"
-local owner_guards = require "atlas_admin.converge.owner_guards"
-local plans = require "atlas_admin.converge.steps"
 
 local M = {}
 
@@ -45,7 +43,7 @@ M.OPTIONS = {
   name = function(cmd) cmd:option("--name", "Only projects whose name starts with this (any case)."):argname("PREFIX") end,
   dry_run = function(cmd) cmd:flag("--dry-run", "Show what would change and send no write (the reads happen).") end,
   owner_guards = function(cmd)
-    for _, g in ipairs(owner_guards.GUARDS) do cmd:flag(g.flag, g.help) end
+    for _, g in ipairs(atlas.owner_guards()) do cmd:flag(g.flag, g.help) end
   end,
 }
 
@@ -54,13 +52,17 @@ M.OPTIONS = {
 -- allow_no_org_owner, the very option).
 local function guarded_options(a)
   local opts = { dry_run = a.dry_run or false }
-  for _, g in ipairs(owner_guards.GUARDS) do opts[g.option] = a[g.option] or false end
+  for _, g in ipairs(atlas.owner_guards()) do opts[g.option] = a[g.option] or false end
   return opts
 end
 
 -- An error as the command line says it: a guard names its flag.
 local function fail(out, err)
-  return out:error(owner_guards.for_cli(err))
+  -- a guard's error names the flag that overrides it, not the Lua option
+  if type(err) == "table" and err.kind == "guard" and err.flag and err.problem then
+    err.message = err.problem .. "; nothing was changed: add " .. err.flag .. " if you mean it"
+  end
+  return out:error(err)
 end
 
 local function usage(out, message)
@@ -100,7 +102,7 @@ local function print_change(out, value, changed, plan, dry, key)
   end
   if value then out.stdout:write(tostring(value), "\n") end
   for _, step in ipairs(plan or {}) do
-    out.stdout:write(dry and "  would " or "  ", plans.describe(step), "\n")
+    out.stdout:write(dry and "  would " or "  ", atlas.describe_step(step), "\n")
   end
   if not changed then out.stdout:write("  (no change: it was already so)\n") end
   return output.EXIT.ok
@@ -259,7 +261,7 @@ M.COMMANDS = {
       else
         out.stdout:write(tostring(report), "\n")
         for _, step in ipairs(report.plan) do
-          out.stdout:write(report.dry_run and "  would " or "  done: ", plans.describe(step), "\n")
+          out.stdout:write(report.dry_run and "  would " or "  done: ", atlas.describe_step(step), "\n")
         end
       end
       return output.EXIT.ok

@@ -3,16 +3,13 @@
 -- the exit code each error kind maps to.  Nothing printed here can hold a
 -- secret: results and errors never carry one (see errors.lua), and dry runs
 -- name the credential variables instead of their values (curl.lua).
-local cjson = require "cjson.safe"
-local jsonenc = require "atlas_admin.util.jsonenc"
+local atlas = require "atlas_admin"
 
 local M = {}
 
 -- (5: access plan --detailed-exitcode, changes pending; 7: access apply
 -- declined at its prompt, nothing applied)
 M.EXIT = { ok = 0, api = 1, usage = 2, auth = 3, transport = 4, changes = 5, declined = 7 }
-
-local json = cjson.new()
 
 --- The exit code for an error object.
 function M.exit_code(err)
@@ -45,7 +42,7 @@ end
 -- (jsonenc.lua: Debian's lua-cjson 2.1.0 writes {} for every empty table;
 -- in what the CLI prints an empty table is an empty list).
 function M.encode(value)
-  return assert(jsonenc.encode(value, json))
+  return assert(atlas.encode_json(value))
 end
 
 -- An Output writes to the streams of one run (main's io_env).

@@ -48,26 +48,9 @@ local M = {}
 M.DEFAULT_CONCURRENCY = 8
 M.MAX_CONCURRENCY = options.MAX_CONCURRENCY
 
--- The client methods an item may name: every call that talks to Atlas.
--- (Iterators, close, revoke_token and batch itself are not items.)
-M.METHODS = {
-  "list_invitations", "get_invitation", "create_invitation", "update_invitation", "update_invitation_by_id",
-  "delete_invitation", "add_invitation_roles", "remove_invitation_roles",
-  "list_project_users", "get_project_user", "add_project_user", "remove_project_user",
-  "add_project_user_role", "remove_project_user_role",
-  "set_project_roles", "project_access", "remove_project_access",
-  "list_org_users", "get_org_user", "add_org_user", "update_org_user", "remove_org_user", "add_org_user_role",
-  "remove_org_user_role", "list_org_projects",
-  "list_teams", "get_team", "get_team_by_name", "create_team", "rename_team", "delete_team",
-  "list_team_users", "add_team_user", "remove_team_user",
-  "list_project_teams", "get_project_team", "add_project_teams", "update_project_team", "remove_project_team",
-  "set_org_roles", "set_team_members", "set_team_project_roles", "offboard", "org_access", "who_can_access",
-}
--- The programmatic identities' calls: their modules list them (a create's
--- secret object comes back in its result like any value).
-for _, module in ipairs { "atlas_admin.api.api_keys", "atlas_admin.api.service_accounts" } do
-  for _, name in ipairs(require(module).METHODS) do M.METHODS[#M.METHODS + 1] = name end
-end
+-- The client methods an item may name: every call that talks to Atlas
+-- (client.lua derives them from the operation rows and its helper table).
+M.METHODS = require("atlas_admin.methods").batch_methods()
 local METHOD_SET = {}
 for _, name in ipairs(M.METHODS) do METHOD_SET[name] = true end
 

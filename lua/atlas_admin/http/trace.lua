@@ -46,8 +46,8 @@ function M.mask_personal_data(body)
   return json.encode(decoded) or "<not shown>"
 end
 
---- Writes an event to stderr (trace = true).
-function M.stderr(event)
+--- An event as the lines trace = true prints (one string, no final newline).
+function M.format(event)
   local lines = {
     string.format("atlas-admin trace: %s %s %s -> %s in %.1f ms", tostring(event.operation), tostring(event.method),
       tostring(event.url), tostring(event.status or "no response"), (event.elapsed or 0) * 1000),
@@ -58,7 +58,12 @@ function M.stderr(event)
       for line in tostring(event[part]):gmatch("[^\r\n]+") do lines[#lines + 1] = "    " .. line end
     end
   end
-  io.stderr:write(table.concat(lines, "\n"), "\n")
+  return table.concat(lines, "\n")
+end
+
+--- Writes an event to stderr (trace = true).
+function M.stderr(event)
+  io.stderr:write(M.format(event), "\n")
 end
 
 --- Delivers the exchanges of one transfer.  handler: the trace option.

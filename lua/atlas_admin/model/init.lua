@@ -37,7 +37,7 @@ function M.read(client, org_id, opts, operation)
   local checked, err = check_args(org_id, opts, operation)
   if not checked then return nil, err end
   local keys = checked.projects
-  local state, unknown = read.read(client, org_id, keys, nil, true)
+  local state, unknown = read.read(client, org_id, keys, nil, operation == "who_can_access" and "roles" or true)
   if not state then return nil, unknown end
   if #unknown > 0 then
     for i, key in ipairs(keys) do

@@ -5,6 +5,7 @@
 --   M.read(client, orgId, keys | nil, concurrency [, identities]) -> state, unknown | nil, err
 --     keys: the projects to read (names or ids); nil: every project
 --     identities: also the organization's API keys and service accounts
+--       (true, or "roles": without their access lists, which who_can_access does not need)
 --     state = { model (model/build.lua), requests, project_ids = { [key] = groupId } }
 --     unknown: the keys that name no project of the organization
 --
@@ -17,6 +18,8 @@
 -- and per service account (its access list) and per project read (its
 -- service accounts: an API key's project roles come with the keys' listing):
 --   + pages(api keys) + pages(service accounts) + keys + accounts + projects
+-- (no access lists with identities = "roles"; no per-project listing when
+-- the org has no service account)
 -- All run concurrently (client:batch, 16 at a
 -- time): two round trips whatever the size, one when every key is an id
 -- (apply: the plan's projects go in the same batch as the listings).  The
@@ -133,7 +136,7 @@ function M.read(client, org_id, keys, concurrency, identities)
   end
   -- per identity: its access list (the second round)
   local identity_calls = {}
-  if identities then
+  if identities and identities ~= "roles" then
     for _, k in ipairs(api_keys) do identity_calls[#identity_calls + 1] = { "list_api_key_access_list", org_id, k.id } end
     for _, a in ipairs(accounts) do
       identity_calls[#identity_calls + 1] = { "list_service_account_access_list", org_id, a.clientId }
@@ -159,7 +162,8 @@ function M.read(client, org_id, keys, concurrency, identities)
   else
     local gids = {}
     for _, p in ipairs(selected) do gids[#gids + 1] = p.id end
-    calls = project_reads(client, gids, identities)
+    -- (an org with no service account: no project has any to list)
+    calls = project_reads(client, gids, identities and #accounts > 0)
     for _, call in ipairs(identity_calls) do calls[#calls + 1] = call end
     if #calls > 0 then
       results, summary = run(client, calls, concurrency)
