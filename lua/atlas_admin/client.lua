@@ -4,7 +4,7 @@
 local cjson_safe = require "cjson.safe"
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local methods = require "atlas_admin.methods"
+local methods = require "atlas_admin.http.methods"
 local ngx_support = require "atlas_admin.ngx"
 local operations = require "atlas_admin.http.operations"
 local options = require "atlas_admin.http.options"

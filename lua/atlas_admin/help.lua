@@ -283,6 +283,18 @@ M.ENTRIES = {
   { "render_plan", "atlas.render_plan(plan [, { color = true, verbose = true }])",
     "a plan as its diff (what print(plan) shows; verbose lists every unmanaged holder past 20)",
     "returns string", "print(atlas.render_plan(assert(c:plan_access(spec)), { verbose = true }))" },
+  { "format_trace", "atlas.format_trace(event)", "a trace event as the lines trace = true prints",
+    "returns string", "atlas.client{ ..., trace = function(e) io.stderr:write(atlas.format_trace(e), \"\\n\") end }" },
+  { "is_created_secret", "atlas.is_created_secret(v)",
+    "whether v holds a secret Atlas showed once (secret:reveal(), secret:write_file(path))",
+    "returns boolean", "local key = assert(c:create_api_key(" .. O .. ", { desc = \"ci\", roles = { \"ORG_MEMBER\" } }))"
+      .. "; assert(atlas.is_created_secret(key.privateKey))" },
+  { "describe_step", "atlas.describe_step(step)", "a desired-state helper's step (report.plan, report.done) as a line",
+    "returns string", "for _, s in ipairs(report.done) do print(atlas.describe_step(s)) end" },
+  { "encode_json", "atlas.encode_json(value)", "deterministic JSON (sorted keys; an empty table is [])",
+    "returns text | nil, err", "print(atlas.encode_json({ b = 1, a = {} }))" },
+  { "owner_guards", "atlas.owner_guards()", "the owner guards of set_org_roles and offboard, with their options and "
+    .. "CLI flags", "returns { { name, option, flag, help } }", "for _, g in ipairs(atlas.owner_guards()) do print(g.flag) end" },
   { "batch", "client:batch(calls [, { concurrency = 8, max_per_second = nil, progress = fn, stop_on_error = false }])",
     "many calls at once over libcurl multi; each call is { \"method\", args... }",
     "returns results (in order: { ok, value | err, index, operation }), summary | nil, err",

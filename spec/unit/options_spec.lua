@@ -107,6 +107,17 @@ describe("transport", function()
   end)
 end)
 
+describe("the owner guards' overrides", function()
+  it("are the same in the options checker and in the guards", function()
+    local options = require "atlas_admin.http.options"
+    for _, g in ipairs(require("atlas_admin.converge.owner_guards").GUARDS) do
+      assert.equal("boolean", options.METHODS.set_org_roles[g.option], g.option)
+      assert.equal("boolean", options.METHODS.offboard[g.option], g.option)
+      assert.equal("boolean", options.METHODS.plan_access[g.option], g.option)
+    end
+  end)
+end)
+
 describe("atlas.help", function()
   it("has an entry for every public client method", function()
     local help = require "atlas_admin.help"
@@ -123,7 +134,7 @@ describe("atlas.help", function()
     table.sort(missing)
     assert.same({}, missing)
     -- and the registry (methods.lua) names every helper the client has
-    local methods = require "atlas_admin.methods"
+    local methods = require "atlas_admin.http.methods"
     local ops = require("atlas_admin.http.operations").rows
     local registered = {}
     for _, h in ipairs(methods.HELPERS) do for _, m in ipairs(h.methods) do registered[m] = true end end

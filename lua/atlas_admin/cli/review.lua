@@ -8,14 +8,13 @@
 -- at or above --fail-on, 2 usage, 1/3/4 as every command.
 local output = require "atlas_admin.cli.output"
 local review_mod = require "atlas_admin.review"
-local rules = require "atlas_admin.review.rules"
 
 local M = {}
 
 M.EXIT_FINDINGS = 6
 
 local INACTIVITY = {} -- the rules --inactive-days sets
-for _, rule in ipairs(rules.RULES) do
+for _, rule in ipairs(review_mod.RULES) do
   if rule.inactivity then INACTIVITY[#INACTIVITY + 1] = rule.name end
 end
 
@@ -30,7 +29,7 @@ M.OPTIONS = {
       .. table.concat(INACTIVITY, ", ") .. ")."):argname("N")
   end,
   fail_on = function(cmd)
-    cmd:option("--fail-on", "Exit 6 when a finding is at or above this severity."):choices(rules.SEVERITIES)
+    cmd:option("--fail-on", "Exit 6 when a finding is at or above this severity."):choices(review_mod.SEVERITIES)
       :argname("SEVERITY")
   end,
 }

@@ -50,7 +50,7 @@ M.MAX_CONCURRENCY = options.MAX_CONCURRENCY
 
 -- The client methods an item may name: every call that talks to Atlas
 -- (client.lua derives them from the operation rows and its helper table).
-M.METHODS = require("atlas_admin.methods").batch_methods()
+M.METHODS = require("atlas_admin.http.methods").batch_methods()
 local METHOD_SET = {}
 for _, name in ipairs(M.METHODS) do METHOD_SET[name] = true end
 

@@ -21,6 +21,11 @@ local rtime = require "atlas_admin.review.time"
 
 local M = {}
 
+-- The rules (one table, review/rules.lua) and their severities, for callers
+-- that set options per rule (the CLI's --inactive-days, --fail-on).
+M.RULES = rules.RULES
+M.SEVERITIES = rules.SEVERITIES
+
 -- The formats: the name a caller gives -> the module that writes it.
 M.FORMATS = { text = "text", md = "markdown", csv = "csv", json = "json", html = "html" }
 M.FORMAT_NAMES = { "text", "md", "csv", "json", "html" }
