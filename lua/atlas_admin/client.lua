@@ -89,6 +89,16 @@ function Client:_new_libcurl_transport()
   return libcurl_transport(self._settings, self._user_agent)
 end
 
+-- A batch item's coroutine sends through its binding (batch.lua): set
+-- (binding nil: cleared) and cleared all when the batch ends.
+function Client:_bind(co, binding)
+  self._bindings[co] = binding
+end
+
+function Client:_unbind_all()
+  for co in pairs(self._bindings) do self._bindings[co] = nil end
+end
+
 -- The batch binding of the running coroutine, when it is a batch item.
 -- (The send step asks next(self._bindings) first: no batch is running
 -- for nearly every call, and that costs no call.)
@@ -337,8 +347,8 @@ function Client:close(opts)
   self._closed = true
   if self._audit then self._audit.close() end
   self._transport:close()
-  for _, t in ipairs(self._batch_transports or {}) do t:close() end
-  for _, t in ipairs(self._batch_cosockets or {}) do t:close() end
+  local batch = package.loaded["atlas_admin.http.batch"] -- loaded only if a batch ever ran
+  if batch then batch.close(self) end
   if self._cosocket then self._cosocket:close() end
   if not ok then return nil, err end
   return true

@@ -187,7 +187,7 @@ function Batch:record(item, ok, values)
   end
   self.results[item.index] = r
   item.state = "done"
-  if item.co then self.client._bindings[item.co] = nil end
+  if item.co then self.client:_bind(item.co, nil) end
   item.co, item.call, item.binding = nil, nil, nil
   if item.slot then
     self.free[#self.free + 1] = item.slot
@@ -235,7 +235,7 @@ function Batch:validate(calls)
         -- item would cost kilobytes each in a batch of 10,000); the item
         -- runs again from the start when its turn comes: everything up to
         -- the first request is checks without I/O, so it passes again.
-        self.client._bindings[item.co] = nil
+        self.client:_bind(item.co, nil)
         item.co = nil
         self.queue[#self.queue + 1] = item
       end
@@ -250,7 +250,7 @@ function Batch:spawn(item)
   item.co = coroutine.create(function() return pack(client[name](client, unpack(args, 1, args.n))) end)
   -- call.audit: what the caller knew before this write (apply_access), for its audit record
   item.binding = setmetatable({ batch = self, audit = call.audit }, Binding)
-  client._bindings[item.co] = item.binding
+  client:_bind(item.co, item.binding)
 end
 
 function Batch:start(item)
@@ -347,16 +347,39 @@ function Batch:run_cosocket()
   end
 end
 
+-- Each client's batch state (weak keys: it goes with the client), kept
+-- here rather than in the client's fields (only client.lua writes those):
+-- the extra slots' transports, kept from one batch to the next (their
+-- connections and digest sessions), and whether a batch is running.
+local STATE = setmetatable({}, { __mode = "k" })
+local function state_of(client)
+  local s = STATE[client]
+  if not s then
+    s = { transports = {}, cosockets = {}, running = false }
+    STATE[client] = s
+  end
+  return s
+end
+
+--- Closes a client's extra batch transports (client:close calls it).
+function M.close(client)
+  local s = STATE[client]
+  if not s then return end
+  for _, t in ipairs(s.transports) do t:close() end
+  for _, t in ipairs(s.cosockets) do t:close() end
+  STATE[client] = nil
+end
+
 -- The cosocket slots: the client's own cosocket transport, then extra ones
--- kept by the client (each with its own digest session).
+-- kept for the client (each with its own digest session).
 local function cosocket_slots_for(client, n)
-  client._batch_cosockets = client._batch_cosockets or {}
+  local kept = state_of(client).cosockets
   local slots = { { id = 1, transport = client._cosocket } }
   for k = 2, n do
-    local t = client._batch_cosockets[k - 1]
+    local t = kept[k - 1]
     if not t or t:is_closed() then
       t = ngx_support.cosocket_transport(client._settings, client._user_agent)
-      client._batch_cosockets[k - 1] = t
+      kept[k - 1] = t
     end
     slots[k] = { id = k, transport = t }
   end
@@ -367,13 +390,13 @@ end
 
 -- The slots: the client's own transport, then the client's extra ones.
 local function slots_for(client, n)
-  client._batch_transports = client._batch_transports or {}
+  local kept = state_of(client).transports
   local slots = { { id = 1, transport = client._transport } }
   for k = 2, n do
-    local t = client._batch_transports[k - 1]
+    local t = kept[k - 1]
     if not t or t:is_closed() then
       t = client:_new_libcurl_transport()
-      client._batch_transports[k - 1] = t
+      kept[k - 1] = t
     end
     slots[k] = { id = k, transport = t }
   end
@@ -389,7 +412,8 @@ function M.install(Client, check_self)
   -- or opts themselves are malformed.
   function Client:batch(calls, opts)
     check_self(self, "batch")
-    if self._batch_running then error("atlas-admin: client:batch() called while a batch is running on this client", 2) end
+    local state = state_of(self)
+    if state.running then error("atlas-admin: client:batch() called while a batch is running on this client", 2) end
     local settings, err = check_options(opts)
     if not settings then return nil, err end
     if type(calls) ~= "table" then return fail("calls", "calls must be a list of calls like { { \"get_invitation\", "
@@ -410,7 +434,7 @@ function M.install(Client, check_self)
     -- (never block the worker); everywhere else: libcurl's multi interface.
     batch.engine = (self._cosocket and ngx_support.pick(self._settings) == "cosocket") and "cosocket" or "multi"
     local started = core.monotonic()
-    self._batch_running = true
+    state.running = true
     local ok, raised = pcall(function()
       batch:validate(calls)
       if batch.stop_on_error and batch.stopped_by then batch.phase = "run" end
@@ -423,13 +447,12 @@ function M.install(Client, check_self)
       batch.free = slots_for(self, slots)
       batch:run()
     end)
-    self._batch_running = false
+    state.running = false
     if batch.multi then batch.multi:close() end -- gives every handle back, transfers in flight abandoned
-    for co in pairs(self._bindings) do self._bindings[co] = nil end
+    self:_unbind_all()
     if not ok then
       -- The extra handles may have been mid-transfer: free them all.
-      for _, t in ipairs(self._batch_transports or {}) do t:close() end
-      self._batch_transports, self._batch_cosockets = nil, nil
+      M.close(self)
       error(raised, 0)
     end
     return batch.results, {

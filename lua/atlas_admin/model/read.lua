@@ -150,29 +150,21 @@ function M.read(client, org_id, keys, concurrency, identities)
       end
     end
     calls = identity_calls
-    if #calls > 0 then
-      results, summary = run(client, calls, concurrency)
-      if not results then return nil, summary end
-      requests = requests + summary.requests
-      for i, r in ipairs(results) do
-        local err = file(calls[i], r)
-        if err then return nil, err end
-      end
-    end
   else
     local gids = {}
     for _, p in ipairs(selected) do gids[#gids + 1] = p.id end
     -- (an org with no service account: no project has any to list)
     calls = project_reads(client, gids, identities and #accounts > 0)
     for _, call in ipairs(identity_calls) do calls[#calls + 1] = call end
-    if #calls > 0 then
-      results, summary = run(client, calls, concurrency)
-      if not results then return nil, summary end
-      requests = requests + summary.requests
-      for i, r in ipairs(results) do
-        local err = file(calls[i], r)
-        if err then return nil, err end
-      end
+  end
+  -- the second round: what depends on the listings
+  if #calls > 0 then
+    results, summary = run(client, calls, concurrency)
+    if not results then return nil, summary end
+    requests = requests + summary.requests
+    for i, r in ipairs(results) do
+      local err = file(calls[i], r)
+      if err then return nil, err end
     end
   end
   local model = build.build(org_id, users, teams, selected, project_teams, invitations)

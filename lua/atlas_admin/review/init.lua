@@ -111,21 +111,6 @@ local function sh_word(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
--- A Lua literal of a value (the fix of a call).
-local function literal(v)
-  if type(v) == "string" then return (string.format("%q", v):gsub("\\\n", "\\n")) end
-  if type(v) ~= "table" then return tostring(v) end
-  local parts = {}
-  for _, x in ipairs(v) do parts[#parts + 1] = literal(x) end
-  local keys = {}
-  for k in pairs(v) do
-    if type(k) == "string" then keys[#keys + 1] = k end
-  end
-  table.sort(keys)
-  for _, k in ipairs(keys) do parts[#parts + 1] = k .. " = " .. literal(v[k]) end
-  return "{ " .. table.concat(parts, ", ") .. " }"
-end
-
 local function context(model, identities, now)
   local of = {}
   for _, kind in ipairs(identities_mod.KIND_NAMES) do of[kind] = {} end
@@ -146,11 +131,6 @@ local function context(model, identities, now)
       local out = { "atlas-admin" }
       for i, w in ipairs(words) do out[i + 1] = sh_word(w) end
       return table.concat(out, " ")
-    end,
-    call = function(method, ...)
-      local args = {}
-      for i = 1, select("#", ...) do args[i] = literal((select(i, ...))) end
-      return "client:" .. method .. "(" .. table.concat(args, ", ") .. ")"
     end,
   }
 end

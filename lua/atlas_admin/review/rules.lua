@@ -51,11 +51,10 @@ local function org_owners(ctx)
 end
 
 -- The fix for an API key or a service account, as the Lua call that makes it.
+-- (the fixes are atlas-admin commands: cli/identities.lua)
 local PROGRAMMATIC = {
-  api_key = { label = "API key", update = "update_api_key", delete = "delete_api_key",
-    access_list = "add_api_key_access_list", project = "update_project_api_key" },
-  service_account = { label = "service account", update = "update_service_account", delete = "delete_service_account",
-    access_list = "add_service_account_access_list", project = "update_project_service_account" },
+  api_key = { label = "API key", command = "api-keys" },
+  service_account = { label = "service account", command = "service-accounts" },
 }
 
 local function subject(identity)
@@ -214,7 +213,7 @@ M.RULES = {
       each_programmatic(ctx, function(k, calls)
         if has(k.org_roles, "ORG_OWNER") then
           emit { who = k, subject = subject(k), detail = "holds ORG_OWNER: every project, and who may access them",
-            fix = ctx.call(calls.update, ctx.org_id, k.id, { roles = { "ORG_MEMBER" } }) }
+            fix = ctx.cmd(calls.command, "set-roles", "--org", ctx.org_id, "--id", k.id, "--role", "ORG_MEMBER") }
         end
       end)
     end },
@@ -224,7 +223,7 @@ M.RULES = {
       each_programmatic(ctx, function(k, calls)
         if #k.access_list == 0 then
           emit { who = k, subject = subject(k), detail = "no IP access list: its credentials work from anywhere",
-            fix = ctx.call(calls.access_list, ctx.org_id, k.id, { { cidrBlock = "10.0.0.0/8" } }) }
+            fix = ctx.cmd(calls.command, "access-list", "--org", ctx.org_id, "--id", k.id, "--add", "YOUR.CIDR/BLOCK") }
         end
       end)
     end },
@@ -235,7 +234,7 @@ M.RULES = {
         local idle = ctx.age(k.last_activity)
         if k.last_activity == nil or (idle and idle >= o.days) then
           emit { who = k, subject = subject(k), detail = idle and ("last used " .. idle .. " days ago") or "never used",
-            fix = ctx.call(calls.delete, ctx.org_id, k.id) }
+            fix = ctx.cmd(calls.command, "delete", "--org", ctx.org_id, "--id", k.id) }
         end
       end)
     end },
@@ -248,7 +247,8 @@ M.RULES = {
           if age and -age <= o.days then
             emit { who = k, subject = subject(k), detail = age > 0 and ("a secret expired " .. age .. " days ago")
               or ("a secret expires in " .. -age .. " days (" .. s.expires:sub(1, 10) .. ")"),
-              fix = ctx.call("create_service_account_secret", ctx.org_id, k.id, { secretExpiresAfterHours = 2160 }) }
+              fix = ctx.cmd("service-accounts", "new-secret", "--org", ctx.org_id, "--id", k.id, "--secret-hours", "2160",
+                "--secret-file", "FILE") }
           end
         end
       end
@@ -262,8 +262,8 @@ M.RULES = {
           local life = made and ends and math.floor((ends - made) / 86400)
           if not s.expires or (life and life > o.days) then
             emit { who = k, subject = subject(k), detail = s.expires and ("a secret lives " .. life .. " days") or "a secret never expires",
-              fix = ctx.call("create_service_account_secret", ctx.org_id, k.id, { secretExpiresAfterHours = 2160 })
-                .. "; then client:delete_service_account_secret(...) for the old one" }
+              fix = ctx.cmd("service-accounts", "new-secret", "--org", ctx.org_id, "--id", k.id, "--secret-hours", "2160",
+                "--secret-file", "FILE") .. "; then delete the old one (client:delete_service_account_secret)" }
           end
         end
       end
@@ -277,7 +277,8 @@ M.RULES = {
           local entry = k.projects[proj.id]
           if entry and has(entry.roles, "GROUP_OWNER") and proj.name:find(o.pattern) then
             emit { who = k, subject = subject(k), project = proj.id, detail = "Project Owner of " .. proj.name,
-              fix = ctx.call(calls.project, proj.id, k.id, { roles = { "GROUP_READ_ONLY" } }) }
+              fix = ctx.cmd(calls.command, "set-roles", "--org", ctx.org_id, "--id", k.id, "--project", proj.id, "--role",
+                "GROUP_READ_ONLY") }
           end
         end
       end)
