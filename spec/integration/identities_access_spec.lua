@@ -160,6 +160,30 @@ describe("access as code: API keys and service accounts", function()
     assert.matches("+ service account reporting-job: ORG_READ_ONLY", out, 1, true)
   end)
 
+  it("a plan goes stale when an identity changes after it was made; unassigning and removing a project role work", function()
+    local spec = assert(client:export_access(ORG))
+    spec.projects.staging.api_keys["ci-deploy"] = nil -- unmanaged: with prune, unassigned
+    spec.api_keys["old-reporting"].roles = { "ORG_READ_ONLY" }
+    local plan = assert(client:plan_access(spec, { prune = true }))
+    -- someone changes a key in between: nothing is written
+    local key = C.api_keys["ci-deploy"]
+    assert(client:update_api_key(ORG, key.id, { desc = "ci-deploy", roles = { "ORG_READ_ONLY" } }))
+    local before = #srv:writes()
+    local _, err = client:apply_access(plan, { prune = true })
+    assert.equal("stale_plan", err.kind)
+    assert.equal(before, #srv:writes())
+    -- planned again (ci-deploy's org roles now differ from the file too), applied, converged
+    spec.api_keys["ci-deploy"].roles = { "ORG_READ_ONLY" }
+    plan = assert(client:plan_access(spec, { prune = true }))
+    local kinds = {}
+    for _, c in ipairs(plan.changes) do kinds[#kinds + 1] = c.action .. " " .. c.kind .. " " .. c.name end
+    table.sort(kinds)
+    assert.same({ "change api_key old-reporting", "remove project_api_key ci-deploy" }, kinds)
+    assert(client:apply_access(plan, { prune = true }))
+    assert.is_nil(assert(client:org_access(ORG)).api_key[key.id].projects[C.projects.staging.id])
+    assert.same({}, assert(client:plan_access(spec, { prune = true })).changes)
+  end)
+
   it("a name two identities share is a problem, never a guess", function()
     assert(client:create_api_key(ORG, { desc = "ci-deploy", roles = { "ORG_MEMBER" } }))
     local spec = assert(client:export_access(ORG, { projects = { "prod" } }))
