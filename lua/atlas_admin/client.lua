@@ -306,7 +306,7 @@ function Client:_audit_event(record)
 end
 
 -- Calls method with what the writer knew before (for its audit record):
--- a helper's step (plan.lua) says what it read first.
+-- a helper's step (converge/steps.lua) says what it read first.
 function Client:_with_audit_context(context, method, ...)
   self._audit_now = context
   local result, err, res = self[method](self, ...)

@@ -14,7 +14,7 @@
 -- could edit).  confirm(plan), if given, sees the plan as made again (its
 -- summary true) and is asked before the first write.
 --
--- The writes run level by level (access_schedule.lua: grants before what
+-- The writes run level by level (schedule.lua: grants before what
 -- they replace is taken away); a level with a failure ends the apply: the
 -- report says what was applied, what failed and what was never tried, and
 -- after a failure reads the organization once more to say what Atlas holds

@@ -5,7 +5,7 @@
 -- An org user carries the person's whole access in the organization:
 -- roles.orgRoles, roles.groupRoleAssignments (their own project roles) and
 -- teamIds.  People invited through the deprecated project invitations are
--- not org users (see access.lua and offboard.lua for both worlds).
+-- not org users (see converge/project_access.lua and converge/offboard.lua for both worlds).
 local pages = require "atlas_admin.http.pages"
 
 local M = {}

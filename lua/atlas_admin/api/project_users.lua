@@ -2,7 +2,7 @@
 -- resource that replaces project invitations after their sunset.  One thin
 -- method per row of operations.lua, plus the page-following listing and
 -- its iterator.  Users invited through the deprecated invitations are not
--- visible here, and the reverse (see access.lua for a view of both).
+-- visible here, and the reverse (see converge/project_access.lua for a view of both).
 local pages = require "atlas_admin.http.pages"
 
 local M = {}

@@ -1,7 +1,7 @@
 -- Teams: an organization's teams (2023-01-01), their users (2025-02-19:
 -- pending ones too) and the roles teams hold in projects (2023-01-01).
 -- One thin method per row of operations.lua.  A team's roles in a project
--- apply to every member; see org_helpers.lua for the desired-state calls
+-- apply to every member; see converge/organization.lua for the desired-state calls
 -- by team name.
 local errors = require "atlas_admin.errors"
 local pages = require "atlas_admin.http.pages"

@@ -2,7 +2,7 @@
 -- forms) or as JSON, errors as one line on stderr or as JSON on stdout, and
 -- the exit code each error kind maps to.  Nothing printed here can hold a
 -- secret: results and errors never carry one (see errors.lua), and dry runs
--- name the credential variables instead of their values (curl.lua).
+-- name the credential variables instead of their values (http/to_curl.lua).
 local atlas = require "atlas_admin"
 
 local M = {}

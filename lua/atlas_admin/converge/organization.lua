@@ -1,6 +1,6 @@
 -- Desired state one level above a project, by username and team name, with
 -- the set_project_roles contract: validation first, every read before the
--- first write, the whole plan computed up front (plain data, plan.lua),
+-- first write, the whole plan computed up front (plain data, steps.lua),
 -- adds before removes, nothing written when nothing differs, { dry_run =
 -- true } to see the plan, and on a failure midway nil, err with err.done.
 --

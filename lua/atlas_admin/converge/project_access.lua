@@ -10,7 +10,7 @@
 --
 -- An access row is one uniform table whichever world it comes from:
 --   { kind = "user" | "invitation", id, username, roles, status, expires_at }
--- A plan is a plain list of the writes (plan.lua), each a table naming the
+-- A plan is a plain list of the writes (steps.lua), each a table naming the
 -- client method and its arguments, so it can be printed, compared and
 -- applied later:
 --   { operation = "add_project_user_role", groupId = ..., userId = ..., role = ..., username = ... }

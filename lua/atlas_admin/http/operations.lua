@@ -1,5 +1,5 @@
 -- The API operations this client knows, one row each.  Adding a call is a
--- new row here plus a thin method (invitations.lua, users.lua): request
+-- new row here plus a thin method (api/invitations.lua, api/project_users.lua): request
 -- building, validation, sending, retrying and parsing are shared.
 --
 --   resource      which family the call belongs to; it picks the media-type
