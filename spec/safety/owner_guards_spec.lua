@@ -185,6 +185,35 @@ describe("the owner guards outside access files", function()
       assert.same(before, who(srv))
       assert(client:offboard(ORG, "dora@example.com", { allow_no_project_owner = true }))
     end)
+
+    it("a team's last owning members and its GROUP_OWNER role are guarded too (set_team_members, "
+      .. "set_team_project_roles)", function()
+      no_org_owner()
+      assert(client:set_team_project_roles(GID, ORG, "dba", { "GROUP_OWNER" }))
+      assert(client:set_project_roles(GID, "bob@example.com", { "GROUP_READ_ONLY" }))
+      -- dba (bob, dora) is now atlas-admin-demo's only owner
+      local before = who(srv)
+      local n0 = writes(srv)
+      local team, err = client:set_team_members(ORG, "dba", { "frank@example.com" })
+      assert.is_nil(team)
+      assert.equal("project_owner", err.guard)
+      assert.matches("team dba is its only owner", err.message, 1, true)
+      local entry
+      entry, err = client:set_team_project_roles(GID, ORG, "dba", { "GROUP_READ_ONLY" })
+      assert.is_nil(entry)
+      assert.equal("project_owner", err.guard)
+      assert.equal(n0, writes(srv))
+      assert.same(before, who(srv))
+      -- at a shell: exit 1, the flag named
+      local _, cli_err, code = srv:cli("teams set-project-roles --org " .. ORG .. " --team dba --project " .. GID
+        .. " --role GROUP_READ_ONLY")
+      assert.equal(1, code, cli_err)
+      assert.matches("add --allow-no-project-owner if you mean it", cli_err, 1, true)
+      assert.same(before, who(srv))
+      -- one member leaving while another stays is fine; the override lets the last one go
+      assert(client:set_team_members(ORG, "dba", { "dora@example.com" }))
+      assert(client:set_team_project_roles(GID, ORG, "dba", { "GROUP_READ_ONLY" }, { allow_no_project_owner = true }))
+    end)
   end)
 
   describe("at the command line", function()

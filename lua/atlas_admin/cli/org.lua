@@ -45,6 +45,11 @@ M.OPTIONS = {
   owner_guards = function(cmd)
     for _, g in ipairs(atlas.owner_guards()) do cmd:flag(g.flag, g.help) end
   end,
+  project_owner_guard = function(cmd) -- a team's changes can only take a project's ownership
+    for _, g in ipairs(atlas.owner_guards()) do
+      if g.name == "project_owner" then cmd:flag(g.flag, g.help) end
+    end
+  end,
 }
 
 -- The Lua options of a command: dry_run and the owner guards' overrides
@@ -188,25 +193,26 @@ M.COMMANDS = {
     end },
   { path = { "teams", "set-members" },
     description = "Make --team hold exactly the --member(s), creating the team when absent.",
-    options = { "org", "team", "member", "dry_run" },
+    options = { "org", "team", "member", "dry_run", "project_owner_guard" },
     run = function(client, out, a)
       local problem = missing(a, { "org", "--org ID" }, { "team", "--team NAME" },
         { "member", "at least one --member EMAIL (repeat it for each member)" })
       if problem then return usage(out, problem) end
-      local team, changed, plan = client:set_team_members(a.org, a.team, a.member, { dry_run = a.dry_run or false })
-      if team == nil and not plan then return out:error(changed) end
+      local team, changed, plan = client:set_team_members(a.org, a.team, a.member, { dry_run = a.dry_run or false,
+        allow_no_project_owner = a.allow_no_project_owner or false })
+      if team == nil and not plan then return fail(out, changed) end
       return print_change(out, team, changed, plan, a.dry_run, "team")
     end },
   { path = { "teams", "set-project-roles" },
     description = "Give --team exactly the --role(s) in --project (adding it to the project when absent).",
-    options = { "org", "team", "project", "project_role", "dry_run" },
+    options = { "org", "team", "project", "project_role", "dry_run", "project_owner_guard" },
     run = function(client, out, a)
       local problem = missing(a, { "org", "--org ID" }, { "team", "--team NAME" }, { "project", "--project ID" },
         { "role", "at least one --role (repeat it for several)" })
       if problem then return usage(out, problem) end
       local entry, changed, plan = client:set_team_project_roles(a.project, a.org, a.team, a.role,
-        { dry_run = a.dry_run or false })
-      if entry == nil and not plan then return out:error(changed) end
+        { dry_run = a.dry_run or false, allow_no_project_owner = a.allow_no_project_owner or false })
+      if entry == nil and not plan then return fail(out, changed) end
       return print_change(out, entry, changed, plan, a.dry_run, "teamRole")
     end },
   { path = { "teams", "delete" }, description = "Delete --team (it leaves every project; its members stay).",

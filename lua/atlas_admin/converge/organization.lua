@@ -205,6 +205,15 @@ function M.install(Client, check_self)
       return t
     end
     if team then
+      -- members leaving an owning team must not leave a project without an owner
+      local removes = {}
+      for _, username in ipairs(members) do
+        if not wanted[username:lower()] then removes[#removes + 1] = current[username:lower()] end
+      end
+      if #removes > 0 then
+        ok, err = owner_guards.check_team(self, org_id, team, { removes = removes }, opts, name, plan)
+        if not ok then return nil, err end
+      end
       table.sort(members)
       team.usernames = members
     end
@@ -247,6 +256,11 @@ function M.install(Client, check_self)
     elseif not roles.equal(entry.roleNames or {}, wanted) then
       plan[1] = { operation = "update_project_team", groupId = group_id, teamId = team.id, team = team_name,
         roles = wanted }
+    end
+    if entry and plan[1] then
+      ok, err = owner_guards.check_team(self, org_id, team, { project = group_id, roles = wanted, entries = entries },
+        opts, name, plan)
+      if not ok then return nil, err end
     end
     return finish(self, name, plan, opts and opts.dry_run, entry, function(results)
       local result = results[#results]

@@ -156,4 +156,89 @@ function M.check(client, org_id, user, change, opts, operation, projects, plan)
   return true
 end
 
+--- Checks a change to a team against the project-owner guard: members
+-- leaving it (set_team_members) or its roles in one project changing
+-- (set_team_project_roles).  A team owns a project through each active
+-- member while it holds GROUP_OWNER there.
+--   team     { id, name }
+--   change   { removes = { user records leaving } } or
+--            { project = groupId, roles = its new roles, entries = the project's team entries as read }
+-- Reads only when the change can take ownership: the org's active users
+-- (stopping at the first active ORG_OWNER: then every project is owned),
+-- and for members leaving, the org's projects and their teams (the team's
+-- projects are known only from them).  Returns true, or nil, err.
+function M.check_team(client, org_id, team, change, opts, operation, plan)
+  opts = opts or {}
+  if opts.allow_no_project_owner then return true end
+  local gids, entries_of = {}, {}
+  if change.project then
+    local current
+    for _, e in ipairs(change.entries or {}) do
+      if e.teamId == team.id then current = e.roleNames end
+    end
+    if not has(current, "GROUP_OWNER") or has(change.roles, "GROUP_OWNER") then return true end
+    gids[1], entries_of[change.project] = change.project, change.entries
+  else
+    local active_leaving = false
+    for _, u in ipairs(change.removes or {}) do active_leaving = active_leaving or u.orgMembershipStatus == "ACTIVE" end
+    if not active_leaving then return true end
+  end
+
+  -- 1. An active ORG_OWNER owns every project.
+  local ownership = require "atlas_admin.model.ownership"
+  local before = { people = {}, teams = {} }
+  local it = client:org_users(org_id, ACTIVE)
+  for u in it do
+    if has(u.roles and u.roles.orgRoles, "ORG_OWNER") then return true end
+    local key = u.username:lower()
+    before.people[key] = person_of(u)
+    for _, tid in ipairs(u.teamIds or {}) do
+      before.teams[tid] = before.teams[tid] or { members = {}, projects = {} }
+      before.teams[tid].members[key] = true
+    end
+  end
+  if it.err then return nil, it.err end
+
+  -- 2. The projects at stake and their teams.
+  local projects, err = client:list_org_projects(org_id)
+  if not projects then return nil, err end
+  local name_of = {}
+  for _, p in ipairs(projects) do name_of[p.id] = p.name end
+  if not change.project then
+    for _, p in ipairs(projects) do gids[#gids + 1] = p.id end
+  end
+  for _, gid in ipairs(gids) do
+    local entries = entries_of[gid]
+    if not entries then
+      entries, err = client:list_project_teams(gid)
+      if not entries then return nil, err end
+    end
+    for _, e in ipairs(entries) do
+      before.teams[e.teamId] = before.teams[e.teamId] or { members = {}, projects = {} }
+      before.teams[e.teamId].projects[gid] = e.roleNames or {}
+    end
+  end
+  local after = ownership.copy(before)
+  local t = after.teams[team.id] or { members = {}, projects = {} }
+  after.teams[team.id] = t
+  if change.project then
+    t.projects[change.project] = change.roles
+  else
+    for _, u in ipairs(change.removes) do t.members[u.username:lower()] = nil end
+  end
+  local orphans = {}
+  for _, gid in ipairs(gids) do
+    if ownership.project_owned(before, gid) and not ownership.project_owned(after, gid) then
+      orphans[#orphans + 1] = (name_of[gid] or "?") .. " (" .. gid .. ")"
+    end
+  end
+  if #orphans > 0 then
+    table.sort(orphans)
+    return refuse(GUARD.project_owner, (#orphans == 1 and "project " or "projects ") .. table.concat(orphans, ", ")
+      .. " would be left with no Project Owner: team " .. team.name .. " is its only owner (no active person with "
+      .. "GROUP_OWNER and no ORG_OWNER in the organization)", operation, plan)
+  end
+  return true
+end
+
 return M

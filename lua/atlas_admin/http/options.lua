@@ -380,8 +380,8 @@ M.METHODS = {
   project_access = { statuses = "statuses" }, -- its filter
   set_org_roles = GUARDED,
   offboard = GUARDED,
-  set_team_members = { dry_run = "boolean" },
-  set_team_project_roles = { dry_run = "boolean" },
+  set_team_members = { dry_run = "boolean", allow_no_project_owner = "boolean" },
+  set_team_project_roles = { dry_run = "boolean", allow_no_project_owner = "boolean" },
   org_access = { projects = "projects" },
   export_access = { projects = "projects" },
   plan_access = with(OVERRIDES, { prune = "boolean", max_removals = "count", concurrency = "concurrency",
