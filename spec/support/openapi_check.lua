@@ -18,9 +18,29 @@ local M = {}
 
 M.PREFIX = "/api/atlas/v2"
 
--- ../shared/reference relative to the project root.
+-- The reference: ATLAS_ADMIN_REFERENCE if set, else ../shared/reference
+-- beside the project root (as CI lays it out), else beside the checkout
+-- this one was cloned from (a scratch clone of a working tree).
+local function has_yaml(dir)
+  local p = io.popen("ls -1 '" .. dir .. "' 2>/dev/null")
+  local found = false
+  for name in p:lines() do found = found or name:match("%.yaml$") ~= nil end
+  p:close()
+  return found
+end
+
 function M.reference_dir()
-  return local_server.root .. "/../shared/reference"
+  local env = os.getenv("ATLAS_ADMIN_REFERENCE")
+  if env and env ~= "" then return env end
+  local beside = local_server.root .. "/../shared/reference"
+  if has_yaml(beside) then return beside end
+  local p = io.popen("git -C '" .. local_server.root .. "' config --get remote.origin.url 2>/dev/null")
+  local origin = p:read("*l")
+  p:close()
+  if origin and origin:sub(1, 1) == "/" and has_yaml(origin .. "/../shared/reference") then
+    return origin .. "/../shared/reference"
+  end
+  return beside
 end
 
 local function read(path)
