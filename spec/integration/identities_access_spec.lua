@@ -184,6 +184,51 @@ describe("access as code: API keys and service accounts", function()
     assert.same({}, assert(client:plan_access(spec, { prune = true })).changes)
   end)
 
+  it("a write that fails midway: the report says what Atlas holds, the server agrees, planning again shows the rest",
+    function()
+      local spec = assert(client:export_access(ORG))
+      local key = C.api_keys["ci-deploy"]
+      spec.api_keys["ci-deploy"] = { roles = { "ORG_READ_ONLY" }, access_list = { "10.20.0.0/16", "192.0.2.10",
+        "198.51.100.7" } }
+      local plan = assert(client:plan_access(spec))
+      srv:fault { status = 503, count = 10, match = "POST" } -- the new access list entry (the only POST)
+      local report = assert(client:apply_access(plan))
+      local by = {}
+      for _, c in ipairs(report.changes) do by[c.kind] = c end
+      assert.equal("failed", by.api_key_access.outcome)
+      assert.same({}, by.api_key_access.now) -- read back: the entry is not there
+      assert.equal("skipped", by.api_key.outcome) -- the role change waits behind the failed step
+      assert.same({ "ORG_MEMBER" }, by.api_key.now)
+      assert.matches("(Atlas holds now: ORG_MEMBER)", tostring(report), 1, true)
+      -- the server: the roles as before, the access list without the new entry
+      local held = key_named("ci-deploy")
+      assert.equal("ORG_MEMBER", held.roles[1].roleName)
+      local addresses = {}
+      for _, e in ipairs(assert(client:list_api_key_access_list(ORG, key.id))) do
+        addresses[#addresses + 1] = e.ipAddress or e.cidrBlock
+      end
+      table.sort(addresses)
+      assert.same({ "10.20.0.0/16", "192.0.2.10" }, addresses)
+      local rest = assert(client:plan_access(spec))
+      assert.equal(2, #rest.changes)
+    end)
+
+  it("a misspelled apply option or an edited identity change is refused before any request", function()
+    local spec = assert(client:export_access(ORG))
+    spec.api_keys["new-ci"] = { roles = { "ORG_MEMBER" } }
+    local plan = assert(client:plan_access(spec))
+    local n, report, err = srv:count(function() return client:apply_access(plan, { secret_dir = dir }) end)
+    assert.is_nil(report)
+    assert.equal(0, n)
+    assert.matches("did you mean secrets_dir", err.message, 1, true)
+    plan = cjson.decode(cjson.encode(plan))
+    plan.changes[1].after = { "ORG_OWNER" }
+    local _, edited = client:apply_access(plan, { secrets_dir = dir })
+    assert.equal("edited_plan", edited.kind)
+    assert.same({}, srv:writes())
+    assert.is_nil(key_named("new-ci"))
+  end)
+
   it("a name two identities share is a problem, never a guess", function()
     assert(client:create_api_key(ORG, { desc = "ci-deploy", roles = { "ORG_MEMBER" } }))
     local spec = assert(client:export_access(ORG, { projects = { "prod" } }))

@@ -31,6 +31,7 @@ local guards = require "atlas_admin.access_code.guards"
 local jsonenc = require "atlas_admin.util.jsonenc"
 local kinds = require "atlas_admin.access_code.kinds"
 local list = require "atlas_admin.util.list"
+local model_read = require "atlas_admin.model.read"
 local options = require "atlas_admin.http.options"
 local planner = require "atlas_admin.access_code.planner"
 local render = require "atlas_admin.access_code.render"
@@ -44,7 +45,6 @@ local writes_mod = require "atlas_admin.access_code.writes"
 local M = {}
 
 local ID_FIELDS = { "userId", "teamId", "groupId", "invitationId" }
-local check_secrets_dir, keep_secret -- (below: the secrets of the identities a plan creates)
 
 local function bad(field, message)
   return nil, errors.validation(field, message, "apply_access")
@@ -193,7 +193,8 @@ local function read_back(client, plan, report, concurrency)
   table.sort(keys)
   local uniq = {}
   for _, k in ipairs(keys) do if uniq[#uniq] ~= k then uniq[#uniq + 1] = k end end
-  local state = state_mod.read(client, plan.org, uniq, concurrency)
+  -- (the identities too when the plan names any: what a failed change of theirs left)
+  local state = model_read.read(client, plan.org, uniq, concurrency, state_mod.names_identities(plan.spec))
   if not state then return end
   report.requests.reads = report.requests.reads + state.requests
   for _, c in ipairs(report.changes) do
@@ -233,7 +234,7 @@ end
 -- A plan that creates an API key or a service account gets its secret
 -- back once: apply creates one only when told where secrets go (a
 -- directory it can write), checked before any write.
-check_secrets_dir = function(plan, dir)
+local function check_secrets_dir(plan, dir)
   local creates = {}
   for _, c in ipairs(plan.changes) do
     if c.action == "add" and kinds.of(c.kind).creates_secret then creates[#creates + 1] = render.line(c) end
@@ -256,7 +257,7 @@ check_secrets_dir = function(plan, dir)
 end
 
 -- After a create: its id for the later writes, its secret in a new 0600 file.
-keep_secret = function(c, value, dir, ctx)
+local function keep_secret(c, value, dir, ctx)
   local kind = kinds.of(c.kind)
   local id, secret, public = kind.created(value)
   ctx.identity_ids[c.kind .. "\0" .. c.name] = id
@@ -292,7 +293,7 @@ function M.apply(client, plan, opts)
     return bad("prune", plan.options.prune and "this plan was made with prune: give prune = true (CLI --prune) to "
       .. "apply it" or "this plan was made without prune: apply it without prune (or plan again with it)")
   end
-  local concurrency = opts.concurrency or state_mod.CONCURRENCY
+  local concurrency = opts.concurrency or model_read.CONCURRENCY
 
   -- The plan made again from its spec, against the live state.
   local fresh, state = planner.plan_with_state(client, plan.spec, { prune = plan.options.prune,

@@ -5,7 +5,7 @@ local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
 local kinds = require "atlas_admin.access_code.kinds"
 local options = require "atlas_admin.http.options"
-local state = require "atlas_admin.access_code.state"
+local model_read = require "atlas_admin.model.read"
 
 local M = {}
 
@@ -15,7 +15,7 @@ function M.export(client, org_id, opts)
   local err
   opts, err = options.check("export_access", opts)
   if not opts then return nil, err end
-  local read, unknown = state.read(client, org_id, opts.projects, nil, true)
+  local read, unknown = model_read.read(client, org_id, opts.projects, nil, true)
   if not read then return nil, unknown end
   if #unknown > 0 then
     return nil, errors.not_found("projects", "no project named (or with the id) " .. string.format("%q", unknown[1])

@@ -132,7 +132,7 @@ function M.plan_with_state(client, spec, opts, operation, no_guards)
   local keys = {}
   for key in pairs(spec.projects or {}) do keys[#keys + 1] = key end
   table.sort(keys)
-  local state, unknown = state_mod.read(client, spec.org, keys, opts.concurrency, state_mod.names_identities(spec))
+  local state, unknown = model_read.read(client, spec.org, keys, opts.concurrency, state_mod.names_identities(spec))
   if not state then return nil, unknown end
   local model = state.model
   local ctx = { spec = spec, model = model, project_ids = state.project_ids, holders = {} }

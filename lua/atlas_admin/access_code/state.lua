@@ -1,20 +1,10 @@
 -- The state an access plan is made from (and checked against before it is
--- applied): the organization as model/read.lua reads it, and a
--- fingerprint of it.
+-- applied): the organization as model/read.lua reads it, which reads of it
+-- a spec needs, and a fingerprint of it.
 local core = require "atlas_admin.core"
 local errors = require "atlas_admin.errors"
-local read = require "atlas_admin.model.read"
 
 local M = {}
-
-M.CONCURRENCY = read.CONCURRENCY
-
---- Reads the organization and the projects named by keys (names or ids;
--- nil: every project), and with identities its API keys and service
--- accounts.  Returns state, unknown, or nil, err (model/read.lua).
-function M.read(client, org_id, keys, concurrency, identities)
-  return read.read(client, org_id, keys, concurrency, identities)
-end
 
 --- Whether a spec names API keys or service accounts anywhere (then a plan
 -- reads them; else it spends no request on them).

@@ -77,13 +77,6 @@ local function check_flags(a)
   end
 end
 
--- An error as the CLI says it: a guard names its flag, not the Lua option.
-local function cli_error(out, err)
-  if type(err) == "table" and err.kind == "guard" and err.flag and err.problem then
-    err.message = err.problem .. "; nothing was sent (add " .. err.flag .. " if you mean it)"
-  end
-  return out:error(err)
-end
 
 local function write_file(path, text)
   local f, err = io.open(path, "wb")
@@ -104,7 +97,7 @@ local function plan_of(client, out, a)
     if err.kind == "guard" and err.plan and out.format ~= "json" then
       out.stdout:write(atlas.render_plan(err.plan, { color = out.stdout_tty, verbose = a.verbose }), "\n")
     end
-    return nil, cli_error(out, err)
+    return nil, out:error(err)
   end
   return plan
 end
@@ -203,7 +196,7 @@ M.COMMANDS = {
           return usage(out, declined)
         end
         if err.kind == "audit" and err.done and out.format ~= "json" then out.stdout:write(tostring(err.done), "\n") end
-        return cli_error(out, err)
+        return out:error(err)
       end
       if #report.changes == 0 then
         out:done("in sync: nothing to change", { applied = 0, in_sync = true })

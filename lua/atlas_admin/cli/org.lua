@@ -61,14 +61,6 @@ local function guarded_options(a)
   return opts
 end
 
--- An error as the command line says it: a guard names its flag.
-local function fail(out, err)
-  -- a guard's error names the flag that overrides it, not the Lua option
-  if type(err) == "table" and err.kind == "guard" and err.flag and err.problem then
-    err.message = err.problem .. "; nothing was changed: add " .. err.flag .. " if you mean it"
-  end
-  return out:error(err)
-end
 
 local function usage(out, message)
   return out:error({ kind = "validation", field = "arguments", message = message }, output.EXIT.usage)
@@ -147,7 +139,7 @@ M.COMMANDS = {
         { "role", "at least one --role (repeat it for several)" })
       if problem then return usage(out, problem) end
       local user, changed, plan = client:set_org_roles(a.org, a.username, a.role, guarded_options(a))
-      if user == nil and not plan then return fail(out, changed) end
+      if user == nil and not plan then return out:error(changed) end
       return print_change(out, user, changed, plan, a.dry_run, "user")
     end },
   { path = { "org", "users", "remove" },
@@ -200,7 +192,7 @@ M.COMMANDS = {
       if problem then return usage(out, problem) end
       local team, changed, plan = client:set_team_members(a.org, a.team, a.member, { dry_run = a.dry_run or false,
         allow_no_project_owner = a.allow_no_project_owner or false })
-      if team == nil and not plan then return fail(out, changed) end
+      if team == nil and not plan then return out:error(changed) end
       return print_change(out, team, changed, plan, a.dry_run, "team")
     end },
   { path = { "teams", "set-project-roles" },
@@ -212,7 +204,7 @@ M.COMMANDS = {
       if problem then return usage(out, problem) end
       local entry, changed, plan = client:set_team_project_roles(a.project, a.org, a.team, a.role,
         { dry_run = a.dry_run or false, allow_no_project_owner = a.allow_no_project_owner or false })
-      if entry == nil and not plan then return fail(out, changed) end
+      if entry == nil and not plan then return out:error(changed) end
       return print_change(out, entry, changed, plan, a.dry_run, "teamRole")
     end },
   { path = { "teams", "delete" }, description = "Delete --team (it leaves every project; its members stay).",
@@ -260,7 +252,7 @@ M.COMMANDS = {
       local report, err = client:offboard(a.org, a.username, guarded_options(a))
       if not report then
         if out.format ~= "json" and err.report then out.stdout:write(tostring(err.report), "\n") end
-        return fail(out, err)
+        return out:error(err)
       end
       if out.format == "json" then
         out:json(report)

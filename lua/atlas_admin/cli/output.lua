@@ -72,9 +72,13 @@ function Output:done(message, value)
   self.stdout:write(message, "\n")
 end
 
---- Prints an error and returns its exit code.
+--- Prints an error and returns its exit code.  A guard's error names the
+-- command line's flag that overrides it, not the Lua option.
 function Output:error(err, code)
   code = code or M.exit_code(err)
+  if type(err) == "table" and err.kind == "guard" and err.flag and err.problem then
+    err.message = err.problem .. "; nothing was written: add " .. err.flag .. " if you mean it"
+  end
   if self.json_errors then
     self:json { error = M.error_fields(err) }
   else

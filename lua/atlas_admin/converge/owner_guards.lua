@@ -32,23 +32,14 @@ for _, g in ipairs(M.GUARDS) do GUARD[g.name] = g end
 
 local ACTIVE = { statuses = { "ACTIVE" } }
 
--- How to override a guard, for a Lua caller or at a shell.
-local function how(g, cli)
-  if cli then return "add " .. g.flag .. " if you mean it" end
+-- How to override a guard, for a Lua caller (the CLI says its flag: cli/output.lua).
+local function how(g)
   return "set " .. g.option .. " = true if you mean it (at the command line: " .. g.flag .. ")"
 end
 
 local function refuse(g, problem, operation, plan)
-  return nil, errors.refused("guard", problem .. "; nothing was changed: " .. how(g, false), operation,
+  return nil, errors.refused("guard", problem .. "; nothing was changed: " .. how(g), operation,
     { guard = g.name, option = g.option, flag = g.flag, problem = problem, plan = plan })
-end
-
---- A guard's error worded for the command line: it names the flag, not
--- the Lua option.  Other errors are returned as they are.
-function M.for_cli(err)
-  local g = type(err) == "table" and err.kind == "guard" and GUARD[err.guard]
-  if g and err.problem then err.message = err.problem .. "; nothing was changed: " .. how(g, true) end
-  return err
 end
 
 -- The person's state as ownership.lua reads it, from an org user record.
@@ -56,6 +47,25 @@ local function person_of(u)
   local projects = {}
   for _, a in ipairs(u.roles and u.roles.groupRoleAssignments or {}) do projects[a.groupId] = a.groupRoles or {} end
   return { status = u.orgMembershipStatus, org_roles = u.roles and u.roles.orgRoles or {}, projects = projects }
+end
+
+-- The org's active people and their teams, as ownership.lua reads them,
+-- read page by page: or true as soon as an active ORG_OWNER other than
+-- `me` turns up (then the organization, and every project, stays owned).
+local function active_state(client, org_id, me)
+  local state = { people = {}, teams = {} }
+  local it = client:org_users(org_id, ACTIVE)
+  for u in it do
+    local key = u.username:lower()
+    if key ~= me and has(u.roles and u.roles.orgRoles, "ORG_OWNER") then return true end
+    state.people[key] = person_of(u)
+    for _, tid in ipairs(u.teamIds or {}) do
+      state.teams[tid] = state.teams[tid] or { members = {}, projects = {} }
+      state.teams[tid].members[key] = true
+    end
+  end
+  if it.err then return nil, it.err end
+  return state
 end
 
 --- Checks a change to one org user against the guards.
@@ -84,18 +94,8 @@ function M.check(client, org_id, user, change, opts, operation, projects, plan)
 
   -- 1. Another active ORG_OWNER keeps the organization, and every project, owned.
   local ownership = require "atlas_admin.model.ownership"
-  local before = { people = {}, teams = {} }
-  local it = client:org_users(org_id, ACTIVE)
-  for u in it do
-    local key = u.username:lower()
-    if key ~= me and has(u.roles and u.roles.orgRoles, "ORG_OWNER") then return true end
-    before.people[key] = person_of(u)
-    for _, tid in ipairs(u.teamIds or {}) do
-      before.teams[tid] = before.teams[tid] or { members = {}, projects = {} }
-      before.teams[tid].members[key] = true
-    end
-  end
-  if it.err then return nil, it.err end
+  local before, read_err = active_state(client, org_id, me)
+  if before == true or before == nil then return before, read_err end
   before.people[me] = held -- as the caller read them, whatever the pages said
   for _, tid in ipairs(user.teamIds or {}) do
     before.teams[tid] = before.teams[tid] or { members = {}, projects = {} }
@@ -186,18 +186,8 @@ function M.check_team(client, org_id, team, change, opts, operation, plan)
 
   -- 1. An active ORG_OWNER owns every project.
   local ownership = require "atlas_admin.model.ownership"
-  local before = { people = {}, teams = {} }
-  local it = client:org_users(org_id, ACTIVE)
-  for u in it do
-    if has(u.roles and u.roles.orgRoles, "ORG_OWNER") then return true end
-    local key = u.username:lower()
-    before.people[key] = person_of(u)
-    for _, tid in ipairs(u.teamIds or {}) do
-      before.teams[tid] = before.teams[tid] or { members = {}, projects = {} }
-      before.teams[tid].members[key] = true
-    end
-  end
-  if it.err then return nil, it.err end
+  local before, read_err = active_state(client, org_id, nil)
+  if before == true or before == nil then return before, read_err end
 
   -- 2. The projects at stake and their teams.
   local projects, err = client:list_org_projects(org_id)
