@@ -17,9 +17,7 @@ require "atlas_admin.api.identity_show" -- the presentations of the rows' result
 
 local M = {}
 
-local function dry(opts)
-  return type(opts) == "table" and opts.dry_run == true
-end
+local dry = pages.is_dry_run
 
 function M.install(Client, check_self)
   --- Every API key of the organization, following the pages.
@@ -62,33 +60,10 @@ function M.install(Client, check_self)
     return self:_call("delete_api_key", { org_id, api_user_id }, nil, opts)
   end
 
-  --- The key's IP access list, following the pages: { ipAddress |
-  -- cidrBlock, created, lastUsed, lastUsedAddress, count }.  lastUsed is
-  -- the only "last used" Atlas keeps for a key.
-  function Client:list_api_key_access_list(org_id, api_user_id, opts)
-    check_self(self, "list_api_key_access_list")
-    local all, res, failed = pages.list_all(self, "list_api_key_access_list", { org_id, api_user_id }, nil, opts)
-    if not all or dry(opts) then return all, res, failed end
-    return show.attach(all, "access_entry_list"), res
-  end
-
-  --- Adds entries: { { ipAddress = "192.0.2.10" }, { cidrBlock = "10.20.0.0/16" } }
-  -- (one of the two in each).  Returns the whole list after the change.
-  function Client:add_api_key_access_list(org_id, api_user_id, entries, opts)
-    check_self(self, "add_api_key_access_list")
-    local page, res, failed = self:_call("add_api_key_access_list", { org_id, api_user_id }, entries, opts)
-    if not page or dry(opts) then return page, res, failed end
-    return show.attach(page.results, "access_entry_list"), res
-  end
-
-  --- Removes one entry, named as it was added: "192.0.2.10" or "10.20.0.0/16".
-  -- (Atlas refuses to remove the address the calling key itself uses.)
-  function Client:remove_api_key_access_entry(org_id, api_user_id, address, opts)
-    check_self(self, "remove_api_key_access_entry")
-    local segment, err = access_address.segment(address, "remove_api_key_access_entry")
-    if not segment then return nil, err end
-    return self:_call("remove_api_key_access_entry", { org_id, api_user_id, segment }, nil, opts)
-  end
+  -- The key's IP access list (lastUsed is the only "last used" Atlas keeps
+  -- for a key; Atlas refuses to remove the address the calling key uses).
+  access_address.install(Client, check_self, { list = "list_api_key_access_list", add = "add_api_key_access_list",
+    remove = "remove_api_key_access_entry" })
 
   --- The keys with roles in a project, following the pages (each shows
   -- all its roles in the organization).

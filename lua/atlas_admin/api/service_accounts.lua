@@ -16,9 +16,7 @@ require "atlas_admin.api.identity_show" -- the presentations of the rows' result
 
 local M = {}
 
-local function dry(opts)
-  return type(opts) == "table" and opts.dry_run == true
-end
+local dry = pages.is_dry_run
 
 -- The secret of a new account: the entry of its secrets list that holds one.
 local function new_secret_entry(account)
@@ -98,31 +96,9 @@ function M.install(Client, check_self)
     return self:_call("delete_service_account_secret", { org_id, client_id, secret_id }, nil, opts)
   end
 
-  --- The account's IP access list, following the pages: { ipAddress |
-  -- cidrBlock, createdAt, lastUsedAt, lastUsedAddress, requestCount }.
-  function Client:list_service_account_access_list(org_id, client_id, opts)
-    check_self(self, "list_service_account_access_list")
-    local all, res, failed = pages.list_all(self, "list_service_account_access_list", { org_id, client_id }, nil, opts)
-    if not all or dry(opts) then return all, res, failed end
-    return show.attach(all, "access_entry_list"), res
-  end
-
-  --- Adds entries ({ { ipAddress = ... }, { cidrBlock = ... } }, at most 200
-  -- in all).  Returns the whole list after the change.
-  function Client:add_service_account_access_list(org_id, client_id, entries, opts)
-    check_self(self, "add_service_account_access_list")
-    local page, res, failed = self:_call("add_service_account_access_list", { org_id, client_id }, entries, opts)
-    if not page or dry(opts) then return page, res, failed end
-    return show.attach(page.results, "access_entry_list"), res
-  end
-
-  --- Removes one entry, named as it was added ("192.0.2.10", "10.20.0.0/16").
-  function Client:remove_service_account_access_entry(org_id, client_id, address, opts)
-    check_self(self, "remove_service_account_access_entry")
-    local segment, err = access_address.segment(address, "remove_service_account_access_entry")
-    if not segment then return nil, err end
-    return self:_call("remove_service_account_access_entry", { org_id, client_id, segment }, nil, opts)
-  end
+  -- The account's IP access list (at most 200 entries).
+  access_address.install(Client, check_self, { list = "list_service_account_access_list",
+    add = "add_service_account_access_list", remove = "remove_service_account_access_entry" })
 
   --- The accounts with roles in a project (roles: theirs there), following
   -- the pages.  filter: { include_system_managed = true }.

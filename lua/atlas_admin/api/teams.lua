@@ -9,9 +9,7 @@ local show = require "atlas_admin.util.show"
 
 local M = {}
 
-local function dry(opts)
-  return type(opts) == "table" and opts.dry_run == true
-end
+local dry = pages.is_dry_run
 
 function M.install(Client, check_self)
   --- Every team of the organization, following the pages.

@@ -35,9 +35,11 @@ local function page_size_of(filter)
   return type(filter) == "table" and filter.items_per_page or M.PAGE_SIZE
 end
 
-local function is_dry_run(opts)
+--- Whether call options ask for a dry run (the call returns its request).
+function M.is_dry_run(opts)
   return type(opts) == "table" and opts.dry_run == true
 end
+local is_dry_run = M.is_dry_run
 
 --- Every item of the listing `name` (an operation row of result "page"),
 -- following the pages.  Returns a plain sequence (shown as the row's list
