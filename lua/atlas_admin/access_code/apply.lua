@@ -307,7 +307,8 @@ function M.apply(client, plan, opts)
     allow_no_org_owner = opts.allow_no_org_owner == true, allow_no_project_owner = opts.allow_no_project_owner == true,
     allow_in_use = opts.allow_in_use == true }
   for k, v in pairs(guard_options) do fresh.options[k] = v end
-  local tripped = guards.check(model, fresh, guard_options)
+  local writes = schedule.writes(fresh, model) -- (the guards simulate them; then they run)
+  local tripped = guards.check(model, fresh, guard_options, writes)
   if tripped then
     tripped.operation = "apply_access"
     return nil, tripped
@@ -339,7 +340,6 @@ function M.apply(client, plan, opts)
     return nil, errors.refused("declined", "not confirmed: nothing was applied", "apply_access")
   end
 
-  local writes = schedule.writes(fresh, model)
   local levels = {}
   for _, w in ipairs(writes) do levels[w.level] = true end
   local order = {}

@@ -131,12 +131,13 @@ end
 --- Checks the guards of a plan against the state it was made from, with
 -- the overrides in options (never the plan's own: a plan may come back
 -- from a file): nil, or an error (kind "guard") naming the guard, its
--- option and its CLI flag.
-function M.check(model, plan, options)
+-- option and its CLI flag.  writes: the plan's (schedule.writes), when the
+-- caller has them already.
+function M.check(model, plan, options, writes)
   options = options or plan.options
   local before = ownership.state_of(model)
   local g = { model = model, plan = plan, options = options, before = before,
-    after = schedule.planned_state(before, plan.changes), prefix = schedule.prefix_problem(model, plan) }
+    after = schedule.planned_state(before, plan.changes), prefix = schedule.prefix_problem(model, plan, writes) }
   for _, guard in ipairs(M.LIST) do
     local overridden = guard.option ~= "max_removals" and options[guard.option]
     local problem = not overridden and guard.check(g)

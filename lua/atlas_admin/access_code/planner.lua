@@ -183,7 +183,7 @@ function M.plan_with_state(client, spec, opts, operation, no_guards)
   local plan = {
     org = spec.org, changes = changes, unmanaged = out.left, summary = summary, requests = state.requests,
     fingerprint = state_mod.fingerprint(model), projects = project_ids,
-    spec = file.check(spec, client._settings.extra_roles_set), -- a copy the caller cannot change under us
+    spec = spec, -- the checked copy made above: the caller's table is not it
     options = { prune = opts.prune == true, max_removals = opts.max_removals or guards.DEFAULT_MAX_REMOVALS,
       allow_no_project_owner = opts.allow_no_project_owner == true, allow_no_org_owner = opts.allow_no_org_owner == true,
       allow_in_use = opts.allow_in_use == true },
