@@ -9,7 +9,17 @@ local operations = require "atlas_admin.http.operations"
 local M = {}
 
 M.CALL_MODULES = { "atlas_admin.api.invitations", "atlas_admin.api.project_users", "atlas_admin.api.organization",
-  "atlas_admin.api.teams", "atlas_admin.api.api_keys", "atlas_admin.api.service_accounts" }
+  "atlas_admin.api.teams" }
+
+-- The operation rows of a resource (the calls its api/ module installs).
+local function rows_of(resource)
+  local out = {}
+  for name, row in pairs(operations.rows) do
+    if row.resource == resource then out[#out + 1] = name end
+  end
+  table.sort(out)
+  return out
+end
 M.HELPERS = {
   -- in the call modules (loaded with the client)
   { module = "atlas_admin.api.invitations", methods = { "add_invitation_roles", "remove_invitation_roles" }, batch = true },
@@ -29,6 +39,9 @@ M.HELPERS = {
   { module = "atlas_admin.model", methods = { "org_access", "who_can_access" }, lazy = true, batch = true },
   { module = "atlas_admin.converge.offboard", methods = { "offboard" }, lazy = true, batch = true },
   { module = "atlas_admin.access_code", methods = { "export_access", "plan_access", "apply_access" }, lazy = true },
+  -- the programmatic identities' calls load with their first call too (their secrets' handling with them)
+  { module = "atlas_admin.api.api_keys", methods = rows_of("api_keys"), lazy = true, rows = true },
+  { module = "atlas_admin.api.service_accounts", methods = rows_of("service_accounts"), lazy = true, rows = true },
   { module = "atlas_admin.http.batch", methods = { "batch" }, lazy = true },
   { module = "atlas_admin.review", methods = { "access_review" }, lazy = true },
 }
@@ -40,7 +53,7 @@ function M.batch_methods()
   local out = {}
   for name in pairs(operations.rows) do out[#out + 1] = name end
   for _, h in ipairs(M.HELPERS) do
-    if h.batch then
+    if h.batch and not h.rows then -- (rows are in already)
       for _, name in ipairs(h.methods) do out[#out + 1] = name end
     end
   end

@@ -396,22 +396,30 @@ M.METHODS = {
 }
 for name in pairs(operations.rows) do M.METHODS[name] = CALL end
 
--- The known names of each method's options, sorted (for the messages).
+-- The known names of a method's options, sorted (for the messages).
 local function sorted_names(spec)
   local names = {}
   for k in pairs(spec) do names[#names + 1] = k end
   table.sort(names)
   return names
 end
-local NAMES = {}
-for method, spec in pairs(M.METHODS) do NAMES[method] = sorted_names(spec) end
+-- (made when a message needs them, once per spec: most methods share CALL)
+local NAMES = setmetatable({}, { __mode = "k" })
+local function names_of(spec)
+  local names = NAMES[spec]
+  if not names then
+    names = sorted_names(spec)
+    NAMES[spec] = names
+  end
+  return names
+end
 
 -- Checks each name and value of opts against spec (names: its sorted
 -- names; label: what an unknown name is called in the message).
-local function check_table(spec, names, label, opts, operation)
+local function check_table(spec, label, opts, operation)
   for k, v in pairs(opts) do
     local kind = spec[k]
-    if not kind then return nil, errors.validation(tostring(k), suggest.unknown(label, k, names), operation) end
+    if not kind then return nil, errors.validation(tostring(k), suggest.unknown(label, k, names_of(spec)), operation) end
     if not KINDS[kind][2](v) then
       return nil, errors.validation(k, k .. " must be " .. KINDS[kind][1] .. ", got " .. tostring(v), operation)
     end
@@ -430,11 +438,10 @@ function M.check(method, opts, what)
   if opts == nil then return {} end
   what = what or "options"
   if type(opts) ~= "table" then
-    return nil, errors.validation(what, what .. " must be a table like { " .. NAMES[method][1] .. " = ... }, got "
+    return nil, errors.validation(what, what .. " must be a table like { " .. names_of(spec)[1] .. " = ... }, got "
       .. type(opts), method)
   end
-  return check_table(spec, NAMES[method], method .. (what == "options" and " option" or " " .. what .. " key"), opts,
-    method)
+  return check_table(spec, method .. (what == "options" and " option" or " " .. what .. " key"), opts, method)
 end
 
 -- Per-call options: nil or a table of boolean flags.  dry_run = true makes
@@ -447,14 +454,12 @@ end
 local NO_OPTIONS = setmetatable({}, { __newindex = function() error("atlas-admin: the call options are read-only", 2) end })
 M.NO_OPTIONS = NO_OPTIONS
 
-local CALL_NAMES = sorted_names(CALL)
-
 function M.call(opts, operation)
   if opts == nil then return NO_OPTIONS end
   if type(opts) ~= "table" then
     return nil, errors.validation("options", "call options must be a table like { envelope = true }", operation)
   end
-  return check_table(CALL, CALL_NAMES, "call option", opts, operation)
+  return check_table(CALL, "call option", opts, operation)
 end
 
 return M
