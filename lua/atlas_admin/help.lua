@@ -294,8 +294,9 @@ M.ENTRIES = {
     "returns string", "for _, s in ipairs(report.done) do print(atlas.describe_step(s)) end" },
   { "encode_json", "atlas.encode_json(value)", "deterministic JSON (sorted keys; an empty table is [])",
     "returns text | nil, err", "print(atlas.encode_json({ b = 1, a = {} }))" },
-  { "owner_guards", "atlas.owner_guards()", "the owner guards of set_org_roles and offboard, with their options and "
-    .. "CLI flags", "returns { { name, option, flag, help } }", "for _, g in ipairs(atlas.owner_guards()) do print(g.flag) end" },
+  { "owner_guards", "atlas.owner_guards()", "the owner guards of set_org_roles and offboard (project_owner: also of the "
+    .. "team helpers), with their options and CLI flags", "returns { { name, option, flag, help } }",
+    "for _, g in ipairs(atlas.owner_guards()) do print(g.flag) end" },
   { "batch", "client:batch(calls [, { concurrency = 8, max_per_second = nil, progress = fn, stop_on_error = false }])",
     "many calls at once over libcurl multi; each call is { \"method\", args... }",
     "returns results (in order: { ok, value | err, index, operation }), summary | nil, err",

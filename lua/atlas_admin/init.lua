@@ -130,7 +130,8 @@ function atlas.encode_json(value)
   return require("atlas_admin.util.jsonenc").encode(value)
 end
 
---- The owner guards of set_org_roles and offboard (as access as code's):
+--- The owner guards of set_org_roles and offboard (as access as code's;
+-- project_owner also guards set_team_members and set_team_project_roles):
 -- { { name, option, flag, help } }.
 function atlas.owner_guards()
   local out = {}
